@@ -1,0 +1,231 @@
+// The pipeline both entry points share: config → plan → run → score → summarize → compare →
+// report. Rendering and publishing stay with the entries; this returns plain data.
+import path from 'node:path';
+import { readBaseline, writeBaseline } from './baseline/store.ts';
+import { buildBaseline } from './baseline/build.ts';
+import { caseFingerprint } from './baseline/fingerprint.ts';
+import type { Baseline } from './baseline/schema.ts';
+import { runGate } from './compare/index.ts';
+import { loadConfig, type LoadedConfig } from './config/load.ts';
+import type { Config, ModelConfig } from './config/schema.ts';
+import { UserError } from './errors.ts';
+import { createImageReader, findRepoRoot, type LoadedImage } from './images/reader.ts';
+import { buildPlan, routeSettings, type Plan } from './plan/plan.ts';
+import { ReportSchema, REPORT_SCHEMA_VERSION, type Report, type Route } from './report/schema.ts';
+import { createModelClient, type Clock, type ModelClient } from './run/client.ts';
+import { defaultRetryPolicy } from './run/retry.ts';
+import { imageKey, runPlan } from './run/runner.ts';
+import { noImageMatcher } from './score/no-image.ts';
+import { displayUrl } from './secrets.ts';
+import { caseResults } from './summarize/case-results.ts';
+import { summarizeModel } from './summarize/model-summary.ts';
+
+export type Mode = Report['mode'];
+
+export interface Log {
+  info(message: string): void;
+  notice(message: string): void;
+  warning(message: string): void;
+}
+
+export interface EngineOptions {
+  configPath: string;
+  mode: Mode;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  log: Log;
+  /** The commit being tested, recorded in a refreshed baseline. */
+  commit?: string | null;
+  /** Why every model is skipped regardless of keys (e.g. a fork PR), or null. */
+  skipAll?: string | null;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, detail: string) => void;
+  /** Called once per API key so the host can mask it (the runner's add-mask). */
+  onSecret?: (secret: string) => void;
+  now?: () => Date;
+  clock?: Clock;
+}
+
+export interface EngineResult {
+  report: Report;
+  loaded: LoadedConfig;
+  plan: Plan;
+  baselineFile: string;
+  baseline: Baseline | null;
+  /** The baseline written in update-baseline mode. */
+  written: Baseline | null;
+}
+
+export interface Prepared {
+  loaded: LoadedConfig;
+  plan: Plan;
+  images: Map<string, LoadedImage>;
+  baselineFile: string;
+  root: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function routeOf(config: Config, model: ModelConfig): Route {
+  let host = '(invalid URL)';
+  try {
+    host = new URL(model.base_url).host;
+  } catch {
+    // the loader validates base_url; this is only a guard
+  }
+  return { model: model.model, host, settings: routeSettings(config, model) };
+}
+
+/** Loads the config, reads every image and builds the plan, without calling any model. */
+export async function prepare(options: Pick<EngineOptions, 'configPath' | 'env' | 'cwd'>): Promise<Prepared> {
+  const loaded = await loadConfig(options.configPath, options.env, options.cwd);
+  const { config } = loaded;
+  const root = findRepoRoot(loaded.dir, options.env);
+  const plan = buildPlan(config);
+  const reader = createImageReader({ root, baseDir: loaded.dir, maxBytes: Math.round(config.max_image_mb * 1_000_000) });
+  const images = new Map<string, LoadedImage>();
+  const needed = new Map<string, { caseId: string; image: string; media: 'inline' | 'url' }>();
+  for (const request of plan.requests) {
+    const testCase = plan.cases.find((c) => c.id === request.case)!;
+    needed.set(imageKey(request.case, request.settings.media), {
+      caseId: request.case,
+      image: testCase.image,
+      media: request.settings.media,
+    });
+  }
+  await Promise.all(
+    [...needed].map(async ([key, { caseId, image, media }]) => {
+      images.set(key, await reader.read(caseId, image, media));
+    }),
+  );
+  const baselineFile = path.resolve(loaded.dir, config.baseline);
+  return { loaded, plan, images, baselineFile, root };
+}
+
+function checkTransport(model: ModelConfig, displayPath: string): void {
+  const url = new URL(model.base_url);
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname) && !model.allow_insecure_http) {
+    throw new UserError(
+      `${displayPath}: model ${model.id} would send its API key over plain http to ${url.host} (${displayUrl(model.base_url)}). ` +
+        'Use an https base_url, or set allow_insecure_http: true on that model if the network is trusted.',
+    );
+  }
+}
+
+export async function runEngine(options: EngineOptions): Promise<EngineResult> {
+  const startedAt = (options.now ?? (() => new Date()))();
+  const started = performance.now();
+  const prepared = await prepare(options);
+  const { loaded, plan, images, baselineFile } = prepared;
+  const { config } = loaded;
+
+  const clients = new Map<string, ModelClient>();
+  const skipped = new Map<string, string>();
+  for (const model of config.models) {
+    checkTransport(model, loaded.displayPath);
+    const key = options.env[model.api_key_env]?.trim() ?? '';
+    if (options.skipAll) {
+      skipped.set(model.id, options.skipAll);
+    } else if (key === '') {
+      skipped.set(model.id, `${model.api_key_env} is not set`);
+      options.log.notice(`vision-gate: model ${model.id} skipped: the environment variable ${model.api_key_env} is empty or not set.`);
+    } else {
+      options.onSecret?.(key);
+      clients.set(
+        model.id,
+        createModelClient({
+          baseUrl: model.base_url,
+          apiKey: key,
+          headers: model.headers ?? {},
+          timeoutMs: config.timeout_ms,
+          retry: defaultRetryPolicy(config.retries),
+          clock: options.clock,
+        }),
+      );
+    }
+  }
+
+  const { trials, calibrations } = await runPlan({
+    plan,
+    clients,
+    skipped,
+    images,
+    noImage: noImageMatcher(config.no_image_patterns),
+    concurrency: config.concurrency,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+
+  const promptOf = new Map<string, string>();
+  for (const request of plan.requests) promptOf.set(`${request.model}\u0000${request.case}`, request.settings.prompt);
+  const models = plan.models.map((m) =>
+    summarizeModel({
+      id: m.id,
+      route: routeOf(config, m.config),
+      price: m.config.price,
+      trials: trials.filter((t) => t.model === m.id),
+      promptOf: (caseId) => promptOf.get(`${m.id}\u0000${caseId}`) ?? config.defaults.prompt,
+      calibrations: calibrations.get(m.id) ?? [],
+      skippedReason: skipped.get(m.id) ?? null,
+    }),
+  );
+
+  const fingerprints: Record<string, string> = {};
+  for (const testCase of plan.cases) {
+    const first = plan.requests.find((r) => r.case === testCase.id)!;
+    const image = images.get(imageKey(testCase.id, first.settings.media))!;
+    fingerprints[testCase.id] = caseFingerprint({ imageSha256: image.sha256, prompt: first.settings.prompt, expect: testCase.expect });
+  }
+
+  const baseline = await readBaseline(baselineFile);
+  if (!baseline && options.mode === 'gate') {
+    options.log.warning(
+      `vision-gate: no baseline at ${path.relative(options.cwd, baselineFile) || baselineFile}; only absolute checks ran. ` +
+        'Run `vision-gate run --mode update-baseline` (or the action with mode: update-baseline) and commit the file.',
+    );
+  }
+  const gate = runGate({
+    gates: config.gates,
+    cases: plan.cases.map((c) => ({ id: c.id, must_pass: c.must_pass, fingerprint: fingerprints[c.id]! })),
+    baseline,
+    models,
+    caseResults: caseResults(trials),
+    trials,
+  });
+
+  let written: Baseline | null = null;
+  if (options.mode === 'update-baseline') {
+    written = buildBaseline({
+      previous: baseline,
+      now: startedAt.toISOString(),
+      commit: options.commit ?? null,
+      configPath: loaded.displayPath,
+      runs: config.runs,
+      models: gate.models,
+      trials,
+      fingerprints,
+    });
+    await writeBaseline(baselineFile, written);
+  }
+
+  const report = ReportSchema.parse({
+    schema_version: REPORT_SCHEMA_VERSION,
+    mode: options.mode,
+    passed: gate.passed,
+    regressions: gate.regressions,
+    complete: !trials.some((t) => t.verdict === 'not_run'),
+    config: loaded.displayPath,
+    started_at: startedAt.toISOString(),
+    duration_ms: Math.round(performance.now() - started),
+    baseline: {
+      path: path.relative(loaded.dir, baselineFile) || baselineFile,
+      status: written ? 'written' : baseline ? 'compared' : 'missing',
+      commit: (written ?? baseline)?.provenance?.commit ?? null,
+    },
+    models: gate.models,
+    cases: gate.caseResults,
+    findings: gate.findings,
+    trials,
+  } satisfies Report);
+  return { report, loaded, plan, baselineFile, baseline, written };
+}
