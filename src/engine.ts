@@ -82,7 +82,12 @@ export async function prepare(options: Pick<EngineOptions, 'configPath' | 'env' 
   const { config } = loaded;
   const root = findRepoRoot(loaded.dir, options.env);
   const plan = buildPlan(config);
-  const reader = createImageReader({ root, baseDir: loaded.dir, maxBytes: Math.round(config.max_image_mb * 1_000_000) });
+  const reader = createImageReader({
+    root,
+    baseDir: loaded.dir,
+    maxBytes: Math.round(config.max_image_mb * 1_000_000),
+    configName: path.basename(loaded.file),
+  });
   const images = new Map<string, LoadedImage>();
   const needed = new Map<string, { caseId: string; image: string; media: 'inline' | 'url' }>();
   for (const request of plan.requests) {

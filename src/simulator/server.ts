@@ -3,8 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { createRng } from '../stats/rng.ts';
 
 /** How the route behind a model name treats the image. */
 export type Vision =
@@ -60,6 +59,9 @@ export interface SimulatorStats {
   byModel: Record<string, number>;
   /** Requests that carried an image part. */
   withImage: number;
+  /** The most requests in flight at once, per model and in all. */
+  maxInFlight: Record<string, number>;
+  maxInFlightTotal: number;
   /** The last well-formed request, for tests that check what was sent. */
   last: { headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> } | null;
 }
@@ -127,9 +129,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const behaviours = new Map(Object.entries(options.models));
   const scripts = new Map<string, Fault[]>();
   for (const [name, behaviour] of behaviours) scripts.set(name, [...(behaviour.script ?? [])]);
-  const rng = xoroshiro128plus(options.seed ?? 42);
-  const random = () => uniformFloat64(rng);
-  const stats: SimulatorStats = { requests: 0, byModel: {}, withImage: 0, last: null };
+  const rng = createRng(options.seed ?? 42);
+  const random = () => rng.next();
+  const stats: SimulatorStats = { requests: 0, byModel: {}, withImage: 0, maxInFlight: {}, maxInFlightTotal: 0, last: null };
+  const inFlight = new Map<string, number>();
+  let inFlightTotal = 0;
+  const track = (model: string, res: ServerResponse) => {
+    const now = (inFlight.get(model) ?? 0) + 1;
+    inFlight.set(model, now);
+    inFlightTotal += 1;
+    stats.maxInFlight[model] = Math.max(stats.maxInFlight[model] ?? 0, now);
+    stats.maxInFlightTotal = Math.max(stats.maxInFlightTotal, inFlightTotal);
+    res.once('close', () => {
+      inFlight.set(model, (inFlight.get(model) ?? 1) - 1);
+      inFlightTotal -= 1;
+    });
+  };
   const sockets = new Set<Socket>();
   let counter = 0;
 
@@ -185,6 +200,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     stats.last = { headers: req.headers, body: body as Record<string, unknown> };
     stats.byModel[parsed.model] = (stats.byModel[parsed.model] ?? 0) + 1;
     if (parsed.image) stats.withImage += 1;
+    track(parsed.model, res);
     const behaviour = behaviours.get(parsed.model);
     if (!behaviour) {
       sendError(res, 404, `The model '${parsed.model}' does not exist`);
