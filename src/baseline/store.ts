@@ -1,0 +1,156 @@
+// Reading and writing the baseline file: parse and validate (every problem is a UserError naming
+// the file and the field), migrate older versions, and serialise deterministically so a refresh
+// diffs only where a number changed.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../publish/files.ts';
+import { canonicalJson } from './canonical.ts';
+import { BASELINE_SCHEMA_VERSION, BaselineSchema, type Baseline } from './schema.ts';
+
+const REGENERATE = 'Restore it from git, or regenerate it with `vision-gate run --mode update-baseline`.';
+
+type RawBaseline = Record<string, unknown>;
+
+/**
+ * schema_version → a function lifting a file of that version to the next one. Empty while 1 is the
+ * only version written; a new version adds its predecessor's step here, so old files keep working.
+ */
+const MIGRATIONS: Readonly<Record<number, (raw: RawBaseline) => RawBaseline>> = {};
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A zod issue path as the user would write it: models["gpt-4.1-mini"].cases.logo.passes */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && IDENTIFIER.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
+  const [first] = issues;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return `${file}: ${formatPath(first?.path ?? [])}: ${first?.message ?? 'invalid'}${more}. ${REGENERATE}`;
+}
+
+function migrate(raw: RawBaseline, file: string): RawBaseline {
+  const version = raw.schema_version;
+  if (version === undefined) {
+    throw new UserError(`${file}: schema_version: missing; this does not look like a vision-gate baseline. ${REGENERATE}`);
+  }
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new UserError(`${file}: schema_version: expected a positive integer, got ${JSON.stringify(version)}. ${REGENERATE}`);
+  }
+  if (version > BASELINE_SCHEMA_VERSION) {
+    throw new UserError(
+      `${file}: schema_version: ${version} is newer than this vision-gate understands (${BASELINE_SCHEMA_VERSION}); ` +
+        'upgrade vision-gate, or regenerate the file with this version.',
+    );
+  }
+  let current = raw;
+  for (let v = version; v < BASELINE_SCHEMA_VERSION; v += 1) {
+    const step = MIGRATIONS[v];
+    if (!step) throw new UserError(`${file}: schema_version: ${v} cannot be migrated (no vision-gate release wrote it). ${REGENERATE}`);
+    current = { ...step(current), schema_version: v + 1 };
+  }
+  return current;
+}
+
+export function parseBaseline(text: string, file: string): Baseline {
+  if (text.trim() === '') throw new UserError(`${file}: the baseline file is empty. ${REGENERATE}`);
+  if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) {
+    throw new UserError(`${file}: contains git merge-conflict markers (<<<<<<<); resolve them or regenerate the file with update-baseline.`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new UserError(`${file}: not valid JSON (${detail}); the file may be truncated. ${REGENERATE}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const got = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
+    throw new UserError(`${file}: (top level): expected a JSON object with schema_version, got ${got}. ${REGENERATE}`);
+  }
+  const parsed = BaselineSchema.safeParse(migrate(raw as RawBaseline, file));
+  if (!parsed.success) throw new UserError(describeIssues(file, parsed.error.issues));
+  return parsed.data;
+}
+
+// Stable rounding: enough precision for every decision the gate makes, no float noise in diffs.
+// toFixed rounds the exact binary value, so rounding twice gives the same text (byte-identical rewrites).
+const fixed = (digits: number) => (v: number) => Number(v.toFixed(digits));
+const ms = fixed(1);
+const nullable = (round: (v: number) => number) => (v: number | null) => (v === null ? null : round(v));
+const maybeMs = nullable(ms);
+const tokens = nullable(fixed(2));
+const ratio = nullable(fixed(4));
+const money = nullable((v) => Number(v.toPrecision(6)));
+
+function rounded(b: Baseline): Baseline {
+  const models: Baseline['models'] = {};
+  for (const [id, m] of Object.entries(b.models)) {
+    const cases: (typeof m)['cases'] = {};
+    for (const [caseId, c] of Object.entries(m.cases)) {
+      cases[caseId] = {
+        ...c,
+        latencies_ms: c.latencies_ms.map(ms).sort((x, y) => x - y),
+        tokens: { prompt_avg: tokens(c.tokens.prompt_avg), completion_avg: tokens(c.tokens.completion_avg), image_avg: tokens(c.tokens.image_avg) },
+      };
+    }
+    models[id] = {
+      ...m,
+      latency_ms: { p50: maybeMs(m.latency_ms.p50), p95: maybeMs(m.latency_ms.p95) },
+      tokens: { prompt_avg: tokens(m.tokens.prompt_avg), completion_avg: tokens(m.tokens.completion_avg), image: tokens(m.tokens.image) },
+      cost_per_success: money(m.cost_per_success),
+      cases,
+    };
+  }
+  const history = b.history.map((entry) => ({
+    ...entry,
+    models: Object.fromEntries(
+      Object.entries(entry.models).map(([id, h]) => [id, { ...h, p50_ms: maybeMs(h.p50_ms), accuracy: ratio(h.accuracy) }]),
+    ),
+  }));
+  return { ...b, models, history };
+}
+
+/**
+ * The file's exact text: validated (a baseline that could not be read back is never written),
+ * rounded, keys sorted, 2-space indent, trailing newline. Throws a plain Error on invalid input:
+ * that is a programmer error, not the user's.
+ */
+export function serializeBaseline(b: Baseline): string {
+  const valid = BaselineSchema.parse(rounded(b));
+  return `${canonicalJson(valid, 2)}\n`;
+}
+
+function displayName(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** The committed baseline, or null when there is none yet. */
+export async function readBaseline(file: string): Promise<Baseline | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UserError(`${displayName(file)}: cannot read the baseline (${code ?? String(error)}).`);
+  }
+  return parseBaseline(text, displayName(file));
+}
+
+/** Writes atomically (temp file in the same directory, then rename), creating the directory. */
+export async function writeBaseline(file: string, b: Baseline): Promise<void> {
+  // Serialise first: if that throws, the previous file is untouched and no temp file exists.
+  const text = serializeBaseline(b);
+  await writeFileAtomic(file, text);
+}
