@@ -27,9 +27,10 @@ const simulator = await startSimulator({
   seed: 7,
 });
 
-const args = [path.join(root, 'dist', 'cli.js'), 'run', '--config', path.join(examples, 'vision-gate.yml'), '--mode', 'report', ...process.argv.slice(2)];
+const args = [path.join('dist', 'cli.js'), 'run', '--config', path.join('examples', 'vision-gate.yml'), '--mode', 'report', ...process.argv.slice(2)];
 const child = spawn(process.execPath, args, {
   stdio: 'inherit',
+  cwd: root,
   env: { ...process.env, VISION_GATE_DEMO_URL: simulator.baseUrl, VISION_GATE_DEMO_KEY: 'demo-key-not-secret' },
 });
 const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 2)));
