@@ -73,7 +73,14 @@ describe('vision-gate run', () => {
 
   it('skips a model whose key variable is empty, with a notice, and still runs the others', async () => {
     suite = await makeSuite(BLIND_AND_SEEING);
-    await suite.write('vision-gate.yml', TWO_MODEL_CONFIG().replace('api_key_env: SIM_KEY\n    price: { input_per_mtok: 0.17', 'api_key_env: MISSING_KEY\n    price: { input_per_mtok: 0.17'));
+    // As on a fork pull request: the key and the gateway URL both come from secrets that are absent.
+    await suite.write(
+      'vision-gate.yml',
+      TWO_MODEL_CONFIG().replace(
+        'base_url: ${SIM_URL}\n    api_key_env: SIM_KEY\n    price: { input_per_mtok: 0.17',
+        'base_url: ${FORK_GATEWAY_URL}\n    api_key_env: MISSING_KEY\n    price: { input_per_mtok: 0.17',
+      ),
+    );
     const run = await cli(['run', '--mode', 'report', '--json', 'r.json'], suite);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('MISSING_KEY');
@@ -117,7 +124,7 @@ describe('exit code 2 with one clear paragraph, never a stack trace', () => {
     await suite.write('vision-gate.yml', TWO_MODEL_CONFIG().replace('runs: 3', 'runs: three'));
     const run = await cli(['run'], suite);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/vision-gate\.yml:2:7 runs: /);
+    expect(run.stderr).toMatch(/vision-gate\.yml:2:1 runs: expected an integer between 1 and 1000, got "three"/);
   });
 
   it('for a missing image, naming the case', async () => {

@@ -127,7 +127,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   const clients = new Map<string, ModelClient>();
   const skipped = new Map<string, string>();
   for (const model of config.models) {
-    checkTransport(model, loaded.displayPath);
     const key = options.env[model.api_key_env]?.trim() ?? '';
     if (options.skipAll) {
       skipped.set(model.id, options.skipAll);
@@ -135,6 +134,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       skipped.set(model.id, `${model.api_key_env} is not set`);
       options.log.notice(`vision-gate: model ${model.id} skipped: the environment variable ${model.api_key_env} is empty or not set.`);
     } else {
+      checkTransport(model, loaded.displayPath);
       options.onSecret?.(key);
       clients.set(
         model.id,
