@@ -13,6 +13,7 @@ const common = {
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'none',
+  minify: true,
   logLevel: 'warning',
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
