@@ -116,4 +116,23 @@ describe('the engine', () => {
       await suite.cleanup();
     }
   });
+
+  it('stops at the run-level deadline, marks the rest not run, and says the data is incomplete', async () => {
+    const suite = await makeSuite({ slow: { vision: 'sees', latencyMs: 150 } });
+    try {
+      const cases = Array.from({ length: 6 }, (_, i) => `  - { id: c${i}, image: images/python.png, expect: { any: [python] } }`).join('\n');
+      const config = `version: 1\nruns: 1\nconcurrency: 1\ndeadline_ms: 400\nmodels:\n${model('slow')}\ncases:\n${cases}\n`;
+      const warnings: string[] = [];
+      const started = performance.now();
+      const { report } = await run(suite, config, { log: { ...quiet, warning: (m) => warnings.push(m) } });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(report.complete).toBe(false);
+      expect(report.trials.filter((t) => t.verdict === 'pass').length).toBeGreaterThanOrEqual(1);
+      expect(report.trials.filter((t) => t.verdict === 'not_run').length).toBeGreaterThanOrEqual(3);
+      expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'coverage', severity: 'warn', model: 'slow' }));
+      expect(warnings.join('\n')).toContain('deadline');
+    } finally {
+      await suite.cleanup();
+    }
+  });
 });

@@ -150,6 +150,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     }
   }
 
+  // The run-level deadline stops sending and aborts what is in flight; unfinished requests become
+  // not_run and the report still covers everything that finished.
+  const deadline = config.deadline_ms === null ? null : AbortSignal.timeout(config.deadline_ms);
+  const signals = [options.signal, deadline].filter((s): s is AbortSignal => s !== undefined && s !== null);
+  const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
   const { trials, calibrations } = await runPlan({
     plan,
     clients,
@@ -157,7 +162,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     images,
     noImage: noImageMatcher(config.no_image_patterns),
     concurrency: config.concurrency,
-    signal: options.signal,
+    signal,
     onProgress: options.onProgress,
   });
 
@@ -182,6 +187,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     fingerprints[testCase.id] = caseFingerprint({ imageSha256: image.sha256, prompt: first.settings.prompt, expect: testCase.expect });
   }
 
+  if (deadline?.aborted) options.log.warning(`vision-gate: the run reached its deadline (deadline_ms: ${config.deadline_ms}); unfinished requests are marked not run.`);
   const baseline = await readBaseline(baselineFile);
   if (!baseline && options.mode === 'gate') {
     options.log.warning(

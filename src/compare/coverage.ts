@@ -143,3 +143,16 @@ export function removedModels(baseline: Baseline | null, models: readonly ModelS
       }),
     );
 }
+
+/** A run cut short (deadline, signal) leaves requests not run: say so, as a warning, per model. */
+export function incompleteCoverage(summary: ModelSummary): Finding | null {
+  if (summary.not_run === 0) return null;
+  const planned = summary.requests + summary.not_run;
+  return finding({
+    severity: 'warn',
+    kind: 'coverage',
+    model: summary.id,
+    case: null,
+    message: `${summary.id}: ${summary.not_run} of ${planned} requests were not run (the run was stopped by its deadline or a signal); the data is incomplete`,
+  });
+}

@@ -6,7 +6,7 @@ import type { Gates } from '../config/schema.ts';
 import type { BaselineModelView, CaseResult, Finding, ModelSummary, Route, Severity, Trial } from '../report/schema.ts';
 import type { ModelContext } from './context.ts';
 import { judgeCost } from './cost.ts';
-import { caseCoverage, isSkipped, modelContext, modelCoverage, removedModels, sameRoute, type GateCase } from './coverage.ts';
+import { caseCoverage, incompleteCoverage, isSkipped, modelContext, modelCoverage, removedModels, sameRoute, type GateCase } from './coverage.ts';
 import { judgeErrors } from './errors.ts';
 import { finding } from './format.ts';
 import { judgeImagePath } from './image-path.ts';
@@ -68,6 +68,7 @@ function judgeModel(ctx: ModelContext, gates: Gates, seed: number, hasBaseline: 
     judgeLatency(ctx, gates.latency, seed),
     judgeErrors(ctx, gates.errors),
     judgeCost(ctx, gates.cost),
+    incompleteCoverage(ctx.summary),
     ...modelCoverage(ctx, hasBaseline),
   ].filter((f): f is Finding => f !== null);
   return { findings, cases: recognition.cases };
