@@ -1,32 +1,10 @@
 // The bundled CLI (dist/cli.js) run as a user runs it, against the simulator over real HTTP.
-import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../src/report/schema.ts';
-import { makeSuite, ROOT, TWO_MODEL_CONFIG, type Suite } from './helpers/suite.ts';
-
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], options: { dir: string; env: Record<string, string> }): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: options.dir, env: { PATH: process.env.PATH ?? '', ...options.env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 99) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { cli } from './helpers/cli.ts';
+import { makeSuite, TWO_MODEL_CONFIG, type Suite } from './helpers/suite.ts';
 
 let suite: Suite | null = null;
 afterEach(async () => {
