@@ -55,7 +55,7 @@ describe('the action entry', () => {
     suite = await makeSuite({});
     const run = await runAction({ dir: suite.dir, inputs: { mode: 'gatee' }, env: suite.env });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('input mode: expected one of gate | update-baseline | report, got "gatee"');
+    expect(run.stdout).toContain('input mode: expected one of gate | update-baseline | report | merge, got "gatee"');
   });
 
   it('fails with a clear message when the config is missing', async () => {

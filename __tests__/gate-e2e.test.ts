@@ -17,7 +17,7 @@ afterEach(async () => {
 
 // 2 cases × 5 runs = 10 successful samples per model: the latency gate's default minimum.
 const CONFIG = TWO_MODEL_CONFIG().replace('runs: 3', 'runs: 5');
-const STEADY = { vision: 'sees' as const, latencyMs: 150, jitter: 0.1 };
+const STEADY = { vision: 'sees' as const, latencyMs: 200, jitter: 0.1 };
 
 async function baselined(): Promise<Suite> {
   const s = await makeSuite({ 'gpt-4.1-mini': STEADY, 'gemini-2.5-flash': STEADY });
@@ -61,7 +61,7 @@ describe('the gate against a committed baseline', () => {
 
   it('fails a model made 3× slower on latency, with the numbers and the interval in the finding', async () => {
     suite = await baselined();
-    suite.simulator.setBehaviour('gpt-4.1-mini', { ...STEADY, latencyMs: 450 });
+    suite.simulator.setBehaviour('gpt-4.1-mini', { ...STEADY, latencyMs: 600 });
     const result = await gate(suite);
     expect(result.code).toBe(1);
     expect(failures(result.report)).toEqual(['gpt-4.1-mini latency']);

@@ -97,14 +97,14 @@ describe('accepted formats', () => {
       bytes: bytes.length,
       sha256: sha256(bytes),
     });
-    expect(image.url).toBe(`data:${mime};base64,${bytes.toString('base64')}`);
+    expect(image.url.toString()).toBe(`data:${mime};base64,${bytes.toString('base64')}`);
   });
 
   it('judges the format by the bytes, not the extension', async () => {
     sandbox.write('really-a-jpeg.png', fixture.jpeg(8, 8));
     const image = await sandbox.reader().read('c', 'really-a-jpeg.png', 'inline');
     expect(image.format).toBe('jpeg');
-    expect(image.url.startsWith('data:image/jpeg;base64,')).toBe(true);
+    expect(image.url.toString().startsWith('data:image/jpeg;base64,')).toBe(true);
   });
 
   it('reads the committed example images', async () => {
@@ -403,7 +403,7 @@ describe('remote images (media: inline) over a loopback HTTPS server', () => {
       height: 24,
       bytes: logo.length,
       sha256: sha256(logo),
-      url: `data:image/png;base64,${logo.toString('base64')}`,
+      url: Buffer.from(`data:image/png;base64,${logo.toString('base64')}`),
     });
     expect(reader.encodings).toBe(1);
     expect(hits.get('/logo.png')).toBe(1);

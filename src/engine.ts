@@ -1,6 +1,7 @@
 // The pipeline both entry points share: config → plan → run → score → summarize → compare →
 // report. Rendering and publishing stay with the entries; this returns plain data.
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { readBaseline, writeBaseline } from './baseline/store.ts';
 import { buildBaseline } from './baseline/build.ts';
 import { caseFingerprint } from './baseline/fingerprint.ts';
@@ -14,9 +15,15 @@ import { buildPlan, routeSettings, type Plan } from './plan/plan.ts';
 import { ReportSchema, REPORT_SCHEMA_VERSION, type Report, type Route } from './report/schema.ts';
 import { createModelClient, type Clock, type ModelClient } from './run/client.ts';
 import { defaultRetryPolicy } from './run/retry.ts';
+import type { RunOutcome } from './run/outcome.ts';
 import { imageKey, runPlan } from './run/runner.ts';
 import { noImageMatcher } from './score/no-image.ts';
 import { displayUrl } from './secrets.ts';
+import { configFingerprint } from './shard/fingerprint.ts';
+import { mergePartials } from './shard/merge.ts';
+import { PARTIAL_KIND, PARTIAL_SCHEMA_VERSION, type PartialResult } from './shard/schema.ts';
+import { slicePlan, type Shard } from './shard/slice.ts';
+import { readPartials } from './shard/store.ts';
 import { caseResults } from './summarize/case-results.ts';
 import { summarizeModel } from './summarize/model-summary.ts';
 
@@ -54,6 +61,8 @@ export interface EngineResult {
   baseline: Baseline | null;
   /** The baseline written in update-baseline mode. */
   written: Baseline | null;
+  /** Base64 encodings performed (one per distinct image and media); for the benchmark, not the report. */
+  imageEncodings: number;
 }
 
 export interface Prepared {
@@ -62,7 +71,16 @@ export interface Prepared {
   images: Map<string, LoadedImage>;
   baselineFile: string;
   root: string;
+  /** Of the config and the images: what every shard of one run shares. */
+  fingerprint: string;
+  imageEncodings: number;
 }
+
+const IMAGE_READS_IN_FLIGHT = 4;
+
+// The trials are built as Trial values by the runner, or validated with the partial result they
+// came in; checking thousands of them again cost 100 ms and more at the end of every run.
+const ReportWithoutTrials = ReportSchema.omit({ trials: true });
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -98,13 +116,19 @@ export async function prepare(options: Pick<EngineOptions, 'configPath' | 'env' 
       media: request.settings.media,
     });
   }
+  // A few at a time: each image passes through its bytes, its base64 and its data URL, and fifty
+  // 1 MB images read at once would hold all of those copies together.
+  const limit = pLimit(IMAGE_READS_IN_FLIGHT);
   await Promise.all(
-    [...needed].map(async ([key, { caseId, image, media }]) => {
-      images.set(key, await reader.read(caseId, image, media));
-    }),
+    [...needed].map(([key, { caseId, image, media }]) =>
+      limit(async () => {
+        images.set(key, await reader.read(caseId, image, media));
+      }),
+    ),
   );
   const baselineFile = path.resolve(loaded.dir, config.baseline);
-  return { loaded, plan, images, baselineFile, root };
+  const fingerprint = configFingerprint(config, images);
+  return { loaded, plan, images, baselineFile, root, fingerprint, imageEncodings: reader.encodings };
 }
 
 function checkTransport(model: ModelConfig, displayPath: string): void {
@@ -117,13 +141,48 @@ function checkTransport(model: ModelConfig, displayPath: string): void {
   }
 }
 
+/** Runs every planned request of one job. */
 export async function runEngine(options: EngineOptions): Promise<EngineResult> {
+  const prepared = await prepare(options);
+  return finish(options, prepared, await execute(options, prepared, prepared.plan));
+}
+
+/** Runs one shard's slice of the plan and returns its partial result (the caller writes the file). */
+export async function runShard(options: EngineOptions, shard: Shard): Promise<{ partial: PartialResult; prepared: Prepared }> {
+  const prepared = await prepare(options);
+  const slice = slicePlan(prepared.plan, shard);
+  const outcome = await execute(options, prepared, slice);
+  const partial: PartialResult = {
+    schema_version: PARTIAL_SCHEMA_VERSION,
+    kind: PARTIAL_KIND,
+    config_fingerprint: prepared.fingerprint,
+    plan_size: prepared.plan.requests.length,
+    shard,
+    started_at: outcome.startedAt.toISOString(),
+    duration_ms: Math.round(outcome.durationMs),
+    deadline_reached: outcome.deadlineReached,
+    skipped: Object.fromEntries(outcome.skipped),
+    calibrations: [...outcome.calibrations].flatMap(([model, list]) => list.map((c) => ({ model, ...c }))),
+    trials: outcome.trials,
+  };
+  return { partial, prepared };
+}
+
+/** Merges the shards' partial results found under `partialsDir`, then gates and reports as one job would. */
+export async function mergeShards(options: EngineOptions, partialsDir: string): Promise<EngineResult> {
+  const prepared = await prepare(options);
+  const dir = path.resolve(options.cwd, partialsDir);
+  const files = await readPartials(dir, options.cwd);
+  const outcome = mergePartials(prepared.plan, prepared.fingerprint, files, path.relative(options.cwd, dir) || dir);
+  return finish(options, prepared, outcome);
+}
+
+/** Sends the requests of `plan` (the whole plan or a shard's slice) and collects the outcome. */
+async function execute(options: EngineOptions, prepared: Prepared, plan: Plan): Promise<RunOutcome> {
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
-  const prepared = await prepare(options);
-  const { loaded, plan, images, baselineFile } = prepared;
+  const { loaded, images } = prepared;
   const { config } = loaded;
-
   const clients = new Map<string, ModelClient>();
   const skipped = new Map<string, string>();
   for (const model of config.models) {
@@ -165,7 +224,18 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     signal,
     onProgress: options.onProgress,
   });
+  const deadlineReached = deadline?.aborted ?? false;
+  return { trials, calibrations, skipped, startedAt, durationMs: performance.now() - started, deadlineReached };
+}
 
+/**
+ * Everything after the requests, the same for one job and for merged shards: summaries, the gate
+ * against the baseline, the refreshed baseline in update-baseline mode, and the report.
+ */
+async function finish(options: EngineOptions, prepared: Prepared, outcome: RunOutcome): Promise<EngineResult> {
+  const { loaded, plan, images, baselineFile } = prepared;
+  const { config } = loaded;
+  const { trials, calibrations, skipped, startedAt } = outcome;
   const promptOf = new Map<string, string>();
   for (const request of plan.requests) promptOf.set(`${request.model}\u0000${request.case}`, request.settings.prompt);
   const models = plan.models.map((m) =>
@@ -187,7 +257,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     fingerprints[testCase.id] = caseFingerprint({ imageSha256: image.sha256, prompt: first.settings.prompt, expect: testCase.expect });
   }
 
-  if (deadline?.aborted) options.log.warning(`vision-gate: the run reached its deadline (deadline_ms: ${config.deadline_ms}); unfinished requests are marked not run.`);
+  if (outcome.deadlineReached) options.log.warning(`vision-gate: the run reached its deadline (deadline_ms: ${config.deadline_ms}); unfinished requests are marked not run.`);
   const baseline = await readBaseline(baselineFile);
   if (!baseline && options.mode === 'gate') {
     options.log.warning(
@@ -219,24 +289,26 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     await writeBaseline(baselineFile, written);
   }
 
-  const report = ReportSchema.parse({
-    schema_version: REPORT_SCHEMA_VERSION,
-    mode: options.mode,
-    passed: gate.passed,
-    regressions: gate.regressions,
-    complete: !trials.some((t) => t.verdict === 'not_run'),
-    config: loaded.displayPath,
-    started_at: startedAt.toISOString(),
-    duration_ms: Math.round(performance.now() - started),
-    baseline: {
-      path: path.relative(loaded.dir, baselineFile) || baselineFile,
-      status: written ? 'written' : baseline ? 'compared' : 'missing',
-      commit: (written ?? baseline)?.provenance?.commit ?? null,
-    },
-    models: gate.models,
-    cases: gate.caseResults,
-    findings: gate.findings,
+  const report: Report = {
+    ...ReportWithoutTrials.parse({
+      schema_version: REPORT_SCHEMA_VERSION,
+      mode: options.mode,
+      passed: gate.passed,
+      regressions: gate.regressions,
+      complete: !trials.some((t) => t.verdict === 'not_run'),
+      config: loaded.displayPath,
+      started_at: startedAt.toISOString(),
+      duration_ms: Math.round(outcome.durationMs),
+      baseline: {
+        path: path.relative(loaded.dir, baselineFile) || baselineFile,
+        status: written ? 'written' : baseline ? 'compared' : 'missing',
+        commit: (written ?? baseline)?.provenance?.commit ?? null,
+      },
+      models: gate.models,
+      cases: gate.caseResults,
+      findings: gate.findings,
+    } satisfies Omit<Report, 'trials'>),
     trials,
-  } satisfies Report);
-  return { report, loaded, plan, baselineFile, baseline, written };
+  };
+  return { report, loaded, plan, baselineFile, baseline, written, imageEncodings: prepared.imageEncodings };
 }

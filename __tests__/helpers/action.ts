@@ -33,6 +33,8 @@ export async function runAction(options: {
   inputs: Record<string, string>;
   env?: Record<string, string>;
   event?: { name: string; payload: unknown };
+  /** The GitHub API (a fake GitHub's url); by default a closed port, so no test reaches github.com. */
+  apiUrl?: string;
 }): Promise<ActionRun> {
   const outputFile = path.join(options.dir, '.gh-output');
   const summaryFile = path.join(options.dir, '.gh-summary');
@@ -51,6 +53,8 @@ export async function runAction(options: {
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
     GITHUB_RUN_ID: '42',
     GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: options.apiUrl ?? 'http://127.0.0.1:9',
+    GITHUB_REF: 'refs/heads/main',
     RUNNER_TEMP: path.join(options.dir, '.runner-temp'),
     ...options.env,
   };

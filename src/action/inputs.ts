@@ -10,11 +10,15 @@ const booleanInput = z
 
 export const ActionInputsSchema = z.object({
   config: z.string().min(1),
-  mode: z.enum(['gate', 'update-baseline', 'report']),
+  mode: z.enum(['gate', 'update-baseline', 'report', 'merge']),
   githubToken: z.string(),
   comment: z.enum(['auto', 'always', 'never']),
   failOnRegression: booleanInput,
   commitBaseline: booleanInput,
+  /** `i/n` in a matrix job that runs one shard; empty otherwise. */
+  shard: z.string(),
+  /** The folder of downloaded partial results, for mode merge. */
+  partials: z.string(),
 });
 
 export type ActionInputs = z.infer<typeof ActionInputsSchema>;
@@ -26,6 +30,8 @@ const NAMES: Record<keyof ActionInputs, string> = {
   comment: 'comment',
   failOnRegression: 'fail-on-regression',
   commitBaseline: 'commit-baseline',
+  shard: 'shard',
+  partials: 'partials',
 };
 
 const DEFAULTS: Record<keyof ActionInputs, string> = {
@@ -35,6 +41,8 @@ const DEFAULTS: Record<keyof ActionInputs, string> = {
   comment: 'auto',
   failOnRegression: 'true',
   commitBaseline: 'false',
+  shard: '',
+  partials: '',
 };
 
 export function readInputs(): ActionInputs {

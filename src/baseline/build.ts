@@ -2,6 +2,7 @@
 // history of earlier refreshes and the entries of models this run could not measure.
 import type { ModelSummary, Trial } from '../report/schema.ts';
 import { samplesByModelAndCase, type CaseSamples } from './samples.ts';
+import { assertBaselineWritable } from './writable.ts';
 import { BASELINE_SCHEMA_VERSION, HISTORY_LIMIT, type Baseline, type BaselineCase, type BaselineModel, type HistoryEntry } from './schema.ts';
 
 export interface BuildBaselineInput {
@@ -27,7 +28,9 @@ const toCase = (fingerprint: string, s: CaseSamples): BaselineCase => ({
   tokens: { prompt_avg: s.prompt_avg, completion_avg: s.completion_avg, image_avg: s.image_avg },
 });
 
+/** Throws a UserError instead of building from a run that must not replace the baseline (see writable.ts). */
 export function buildBaseline(input: BuildBaselineInput): Baseline {
+  assertBaselineWritable({ models: input.models, trials: input.trials });
   const samples = samplesByModelAndCase(input.trials);
   const models: Record<string, BaselineModel> = {};
   const measured: HistoryEntry['models'] = {};
@@ -43,7 +46,8 @@ export function buildBaseline(input: BuildBaselineInput): Baseline {
         cases[caseId] = toCase(fingerprint, s);
         fresh.push(cases[caseId]);
       } else if (previous?.cases[caseId]?.fingerprint === fingerprint) {
-        // Not measured this time (the run was cut short): keep what is known of the same question.
+        // Not measured this time (a run cut short is refused above, so: a model skipped in this
+        // run): keep what is known of the same question.
         cases[caseId] = previous.cases[caseId];
       }
     }

@@ -1,15 +1,19 @@
 // Reading and writing the baseline file: parse and validate (every problem is a UserError naming
 // the file and the field), migrate older versions, and serialise deterministically so a refresh
 // diffs only where a number changed.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { describeKind, readUpTo } from '../images/local.ts';
+import { isInside } from '../images/paths.ts';
 import { writeFileAtomic } from '../publish/files.ts';
 import { canonicalJson } from './canonical.ts';
 import { BASELINE_SCHEMA_VERSION, BaselineSchema, type Baseline } from './schema.ts';
 
-const REGENERATE = 'Restore it from git, or regenerate it with `vision-gate run --mode update-baseline`.';
+// update-baseline reads the old file too (to keep history), so a broken one has to go first.
+const REGENERATE = 'Restore it from git, or delete it and run `vision-gate run --mode update-baseline` to write a new one.';
 
 type RawBaseline = Record<string, unknown>;
 
@@ -49,7 +53,7 @@ function migrate(raw: RawBaseline, file: string): RawBaseline {
   if (version > BASELINE_SCHEMA_VERSION) {
     throw new UserError(
       `${file}: schema_version: ${version} is newer than this vision-gate understands (${BASELINE_SCHEMA_VERSION}); ` +
-        'upgrade vision-gate, or regenerate the file with this version.',
+        'upgrade vision-gate, or delete the file and regenerate it with this version (update-baseline).',
     );
   }
   let current = raw;
@@ -61,17 +65,30 @@ function migrate(raw: RawBaseline, file: string): RawBaseline {
   return current;
 }
 
+/**
+ * Where JSON.parse gave up, without the snippet of the file V8 quotes ("Unexpected token 'r',
+ * "root:x:0:0"… is not valid JSON"): a baseline path can be pointed at any file, and its
+ * content must not end up in a CI log.
+ */
+function jsonProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/end of JSON input/i.test(message)) return 'it ends too early';
+  const at = /line (\d+) column (\d+)/.exec(message);
+  if (at) return `unexpected text at line ${at[1]}, column ${at[2]}`;
+  const position = /position (\d+)/.exec(message);
+  return position ? `unexpected text at offset ${position[1]}` : 'unexpected text';
+}
+
 export function parseBaseline(text: string, file: string): Baseline {
   if (text.trim() === '') throw new UserError(`${file}: the baseline file is empty. ${REGENERATE}`);
   if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) {
-    throw new UserError(`${file}: contains git merge-conflict markers (<<<<<<<); resolve them or regenerate the file with update-baseline.`);
+    throw new UserError(`${file}: contains git merge-conflict markers (<<<<<<<); resolve them, or delete the file and regenerate it with update-baseline.`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new UserError(`${file}: not valid JSON (${detail}); the file may be truncated. ${REGENERATE}`);
+    throw new UserError(`${file}: not valid JSON (${jsonProblem(error)}); the file may be truncated. ${REGENERATE}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const got = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
@@ -135,22 +152,92 @@ function displayName(file: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-/** The committed baseline, or null when there is none yet. */
-export async function readBaseline(file: string): Promise<Baseline | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new UserError(`${displayName(file)}: cannot read the baseline (${code ?? String(error)}).`);
-  }
-  return parseBaseline(text, displayName(file));
+/** Far larger than any real baseline (1,000 runs of hundreds of cases); bigger is not one. */
+export const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
+
+// O_NONBLOCK: opening a FIFO never waits for a writer. O_NOFOLLOW: the path was resolved by
+// realpath just before, so a symlink there now was swapped in since. Neither exists on Windows.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+export interface BaselineFileOptions {
+  /**
+   * The repository: when given, the baseline must resolve inside it (symlinks followed), so a
+   * config from a pull request cannot point it at a file elsewhere on the runner.
+   */
+  root?: string;
 }
 
-/** Writes atomically (temp file in the same directory, then rename), creating the directory. */
-export async function writeBaseline(file: string, b: Baseline): Promise<void> {
+async function confined(file: string, root: string | undefined): Promise<string> {
+  const real = await realpath(file);
+  if (root === undefined) return real;
+  const realRoot = await realpath(root).catch(() => path.resolve(root));
+  if (!isInside(realRoot, real)) {
+    throw new UserError(
+      `${displayName(file)}: the baseline resolves to ${real}, outside the repository (${realRoot}); ` +
+        'keep the baseline file inside the repository (the `baseline` key is relative to the config file).',
+    );
+  }
+  return real;
+}
+
+/** The committed baseline, or null when there is none yet. */
+export async function readBaseline(file: string, options: BaselineFileOptions = {}): Promise<Baseline | null> {
+  const name = displayName(file);
+  let text: string;
+  try {
+    const real = await confined(file, options.root);
+    const handle = await open(real, OPEN_FLAGS);
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw new UserError(`${name}: cannot read the baseline (EISDIR).`);
+      if (!stats.isFile()) throw new UserError(`${name}: cannot read the baseline: it is ${describeKind(stats)}, not a regular file.`);
+      if (stats.size > MAX_BASELINE_BYTES) {
+        throw new UserError(
+          `${name}: the baseline is ${(stats.size / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_BASELINE_BYTES / 1024 / 1024} MiB a baseline can be. ${REGENERATE}`,
+        );
+      }
+      text = (await readUpTo(handle, stats.size)).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UserError(`${name}: cannot read the baseline (${code ?? String(error)}).`);
+  }
+  return parseBaseline(text, name);
+}
+
+/**
+ * Writes atomically (temp file in the same directory, then rename), creating the directory. A
+ * failure is a UserError naming the file; the previous file is never half-written.
+ */
+export async function writeBaseline(file: string, b: Baseline, options: BaselineFileOptions = {}): Promise<void> {
   // Serialise first: if that throws, the previous file is untouched and no temp file exists.
   const text = serializeBaseline(b);
-  await writeFileAtomic(file, text);
+  const name = displayName(file);
+  if (options.root !== undefined) {
+    const realRoot = await realpath(options.root).catch(() => path.resolve(options.root!));
+    // The nearest existing ancestor, symlinks followed, decides where the file would land.
+    let dir = path.dirname(path.resolve(file));
+    for (;;) {
+      const real = await realpath(dir).catch(() => null);
+      if (real !== null) {
+        if (!isInside(realRoot, real)) {
+          throw new UserError(`${name}: the baseline would be written to ${real}, outside the repository (${realRoot}); keep it inside the repository.`);
+        }
+        break;
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  try {
+    await writeFileAtomic(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`${name}: cannot write the baseline (${code ?? String(error)}); the previous file, if any, is unchanged.`);
+  }
 }

@@ -1,6 +1,14 @@
 // The CLI entry: argv and signals in, exit code out. The only caller of process.exit.
 import { main } from './main.ts';
 
+// A reader that goes away (`vision-gate run | head`) is not an error worth a stack trace; the
+// report and the scorecard are already in their files by the time the terminal output is written.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 const controller = new AbortController();
 let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

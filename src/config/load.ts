@@ -1,9 +1,11 @@
 // Reads vision-gate.yml: YAML with positions → ${VAR} expansion → zod. Every problem found is
 // reported at once, each with file:line:column and its key path; nothing but a UserError escapes.
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, Lexer, parseDocument, type Document, type Node } from 'yaml';
 import { isUserError, UserError } from '../errors.ts';
+import { describeKind, readUpTo } from '../images/local.ts';
 import { expandConfig } from './expand.ts';
 import {
   configError,
@@ -66,15 +68,26 @@ export async function loadConfig(file: string, env: Env, cwd: string = process.c
   return { ...parseConfig(text, file, env), file: absolute, dir: path.dirname(absolute) };
 }
 
+// O_NONBLOCK: opening a FIFO never waits for a writer (Windows has no such flag).
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 async function readConfigText(absolute: string, displayPath: string): Promise<string> {
   let bytes: Buffer;
   try {
-    const info = await stat(absolute);
-    if (info.isDirectory()) {
-      throw new UserError(`${displayPath} is a directory; pass the path of the YAML config file, e.g. --config ${path.join(displayPath, 'vision-gate.yml')}.`);
+    // Type and size from the open file: a config committed as a symlink to /dev/zero, or a FIFO
+    // passed as --config, must be refused, not read until memory runs out or a writer appears.
+    const handle = await open(absolute, OPEN_FLAGS);
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) {
+        throw new UserError(`${displayPath} is a directory; pass the path of the YAML config file, e.g. --config ${path.join(displayPath, 'vision-gate.yml')}.`);
+      }
+      if (!info.isFile()) throw new UserError(`${displayPath} is ${describeKind(info)}, not a regular file; pass the path of the YAML config file.`);
+      if (info.size > MAX_BYTES) throw tooLarge(displayPath, info.size);
+      bytes = await readUpTo(handle, info.size);
+    } finally {
+      await handle.close();
     }
-    if (info.size > MAX_BYTES) throw tooLarge(displayPath, info.size);
-    bytes = await readFile(absolute);
   } catch (error) {
     if (isUserError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -86,6 +99,9 @@ async function readConfigText(absolute: string, displayPath: string): Promise<st
     }
     if (code === 'EACCES' || code === 'EPERM') {
       throw new UserError(`${displayPath} cannot be read: permission denied (${absolute}).`);
+    }
+    if (code === 'EISDIR') {
+      throw new UserError(`${displayPath} is a directory; pass the path of the YAML config file, e.g. --config ${path.join(displayPath, 'vision-gate.yml')}.`);
     }
     throw new UserError(`${displayPath} cannot be read (${absolute}): ${(error as Error).message}`);
   }

@@ -39,6 +39,14 @@ const headerValue = z.string().refine((value) => ![...value].some(isControl), {
   message: 'expected a header value without line breaks or control characters',
 });
 
+// A path never holds line breaks, escape sequences or bidi overrides; they only serve to forge
+// log lines (a newline then `::error::` in an Actions log) or disguise a name in a terminal.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_IN_PATH = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+const filePath = nonEmpty.refine((value) => !CONTROL_IN_PATH.test(value), {
+  message: 'expected a path without line breaks, control characters or bidi overrides',
+});
+
 export const Detail = z.enum(['low', 'high', 'auto']);
 export const Media = z.enum(['inline', 'url']);
 
@@ -95,7 +103,7 @@ export const Expectation = z
 
 export const CaseConfig = z.strictObject({
   id: identifier.meta({ description: 'The name in reports and the baseline; unique.' }),
-  image: nonEmpty
+  image: filePath
     .refine((image) => !isRemoteLike(image) || isHttps(image), {
       message: 'expected an https URL or a path relative to the config file',
     })
@@ -161,10 +169,19 @@ const uniqueIds = <T>(list: string) =>
     { when: (payload) => Array.isArray(payload.value) },
   );
 
+/** A day; longer than any CI job runs. */
+export const MAX_DEADLINE_MS = 86_400_000;
+
+/**
+ * More requests than any suite needs in one run; a small file can otherwise plan millions
+ * (20,000 one-line cases × runs: 1000) and exhaust memory before the first request.
+ */
+export const MAX_PLANNED_REQUESTS = 100_000;
+
 export const ConfigSchema = z
   .strictObject({
     version: z.literal(1).meta({ description: 'The config format version; 1.' }),
-    baseline: nonEmpty.default('.vision-gate/baseline.json').meta({
+    baseline: filePath.default('.vision-gate/baseline.json').meta({
       description: 'Where the committed baseline lives, relative to this file.',
     }),
     runs: z.int().min(1).max(1000).default(3).meta({ description: 'Trials per (model, case).' }),
@@ -174,7 +191,8 @@ export const ConfigSchema = z
       description: 'Extra attempts on 408/409/429/5xx/connection errors.',
     }),
     max_image_mb: z.number().positive().max(100).default(20).meta({ description: 'Largest image accepted, in MB.' }),
-    deadline_ms: z.int().min(1).nullable().default(null).meta({
+    // At most a day: a CI run is far shorter, and Node's timers fire at once past 2^31 - 1 ms.
+    deadline_ms: z.int().min(1).max(MAX_DEADLINE_MS).nullable().default(null).meta({
       description: 'Run-level deadline; unfinished requests are marked not run.',
     }),
     defaults: Defaults.default({
@@ -190,6 +208,20 @@ export const ConfigSchema = z
     no_image_patterns: z.array(userPattern).default([]).meta({
       description: 'Extra regular expressions (case-insensitive) added to the built-in no-image phrases.',
     }),
+  })
+  .superRefine((config, ctx) => {
+    const planned = config.models.length * config.cases.length * config.runs;
+    if (planned > MAX_PLANNED_REQUESTS) {
+      const n = (count: number, word: string) => `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runs'],
+        message:
+          `the suite plans ${n(planned, 'request')} (${n(config.models.length, 'model')} × ${n(config.cases.length, 'case')} × ${n(config.runs, 'run')}); ` +
+          `at most ${MAX_PLANNED_REQUESTS.toLocaleString('en-US')} fit one run — lower runs or split the suite into several config files`,
+        input: config.runs,
+      });
+    }
   })
   .meta({ title: 'vision-gate config', description: 'The vision-gate.yml file.' });
 

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside } from './paths.ts';
 import { ImageProblem, tooLarge } from './problem.ts';
@@ -54,14 +54,8 @@ export async function readLocalImage(image: string, options: LocalImageOptions):
       throw new ImageProblem(`was replaced while being read (${real}); run again`);
     }
     assertReadable(opened, real, options.maxBytes);
-    const bytes = Buffer.allocUnsafe(opened.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break; // shrank since stat; the format check judges what is there
-      filled += bytesRead;
-    }
-    return bytes.subarray(0, filled);
+    // If it shrank since stat, the format check judges what is there.
+    return await readUpTo(handle, opened.size);
   } finally {
     await handle.close();
   }
@@ -74,7 +68,24 @@ function assertReadable(stats: Stats, file: string, maxBytes: number): void {
   if (stats.size > maxBytes) throw tooLarge(stats.size, maxBytes);
 }
 
-function describeKind(stats: Stats): string {
+/**
+ * At most `size` bytes of an open file: never more than its stat said, so a file that grows
+ * while it is read (or a /proc file that claims 0 bytes) cannot make a read unbounded. Shared by
+ * every reader of a file a pull request controls (images, the config, the baseline).
+ */
+export async function readUpTo(handle: FileHandle, size: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < bytes.length) {
+    const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return bytes.subarray(0, filled);
+}
+
+/** "a named pipe (FIFO)", "a device file": what a path is when it is not a regular file. */
+export function describeKind(stats: Stats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a named pipe (FIFO)';
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device file';

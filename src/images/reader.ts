@@ -23,8 +23,11 @@ export interface LoadedImage {
   bytes: number | null;
   /** Of the image bytes; for media `url`, of the URL string. */
   sha256: string;
-  /** What goes into image_url.url: a data: URL (inline) or the https URL unchanged (media `url`). */
-  url: string;
+  /**
+   * What goes into image_url.url: the https URL unchanged (media `url`), or the data: URL (inline)
+   * as its ASCII bytes, which every request writes as they are: no per-request copy or encoding.
+   */
+  url: string | Buffer;
 }
 
 export interface ImageReaderOptions {
@@ -40,6 +43,8 @@ export interface ImageReaderOptions {
   trustedCa?: string | Buffer;
   /** How messages name the config file, e.g. "vision-gate.yml". Default "the config file". */
   configName?: string;
+  /** The run's stop signal: remote downloads end when it fires instead of at their time limit. */
+  signal?: AbortSignal;
 }
 
 export interface ImageReader {
@@ -73,7 +78,7 @@ export function createImageReader(options: ImageReaderOptions): ImageReader {
       ...info,
       bytes: bytes.length,
       sha256: sha256(bytes),
-      url: `data:${info.mime};base64,${bytes.toString('base64')}`,
+      url: dataUrl(info.mime, bytes),
     };
   };
 
@@ -98,6 +103,7 @@ export function createImageReader(options: ImageReaderOptions): ImageReader {
       maxBytes: options.maxBytes,
       timeoutMs: options.remoteTimeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS,
       ...(options.trustedCa === undefined ? {} : { trustedCa: options.trustedCa }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     return inline(image, 'url', bytes);
   };
@@ -143,6 +149,16 @@ function parseRemote(image: string): URL | null {
   throw new ImageProblem(
     `uses ${url.protocol} URLs, which are not supported; give an https URL or a path relative to the config file`,
   );
+}
+
+/** The data: URL's bytes. The base64 text is garbage at once, while young and cheap to collect. */
+function dataUrl(mime: string, bytes: Buffer): Buffer {
+  const prefix = `data:${mime};base64,`;
+  const base64 = bytes.toString('base64');
+  const out = Buffer.allocUnsafe(prefix.length + base64.length);
+  out.write(prefix, 0, 'latin1');
+  out.write(base64, prefix.length, 'latin1');
+  return out;
 }
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');

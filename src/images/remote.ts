@@ -9,6 +9,8 @@ export interface DownloadOptions {
   timeoutMs: number;
   /** Trusted in addition to the system's roots (a self-signed test server, a corporate CA). */
   trustedCa?: string | Buffer;
+  /** The run's stop signal (Ctrl-C): a download must not hold it up until its own time limit. */
+  signal?: AbortSignal;
 }
 
 export const MAX_REDIRECTS = 3;
@@ -18,6 +20,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export async function downloadHttps(url: URL, options: DownloadOptions): Promise<Buffer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const stop = () => controller.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) controller.abort();
   let current = url;
   try {
     for (let redirects = 0; ; redirects += 1) {
@@ -35,6 +40,7 @@ export async function downloadHttps(url: URL, options: DownloadOptions): Promise
       return await readBody(response, options.maxBytes);
     }
   } catch (error) {
+    if (options.signal?.aborted) throw new ImageProblem(`could not be downloaded: the run was stopped (from ${current.host})`);
     // The deadline first: aborting can also surface as a cut-off body.
     if (controller.signal.aborted) {
       throw new ImageProblem(
@@ -46,6 +52,7 @@ export async function downloadHttps(url: URL, options: DownloadOptions): Promise
     throw new ImageProblem(`could not be downloaded from ${current.host}: ${describeNetworkError(error)}`);
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', stop);
   }
 }
 

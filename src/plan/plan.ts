@@ -71,13 +71,12 @@ export function buildPlan(config: Config): Plan {
   const requests: PlannedRequest[] = [];
   const calibrations: PlannedCalibration[] = [];
   for (const model of config.models) {
+    // One settings object per (model, case), shared by its trials: a plan can hold 100,000 requests.
+    const perCase = config.cases.map((testCase) => resolveSettings(config, model, testCase));
     const prompts = new Map<string, RequestSettings>();
+    for (const settings of perCase) if (!prompts.has(settings.prompt)) prompts.set(settings.prompt, settings);
     for (let trial = 1; trial <= config.runs; trial += 1) {
-      for (const testCase of config.cases) {
-        const settings = resolveSettings(config, model, testCase);
-        requests.push({ model: model.id, case: testCase.id, trial, settings });
-        if (!prompts.has(settings.prompt)) prompts.set(settings.prompt, settings);
-      }
+      config.cases.forEach((testCase, i) => requests.push({ model: model.id, case: testCase.id, trial, settings: perCase[i]! }));
     }
     for (const settings of prompts.values()) calibrations.push({ model: model.id, settings });
   }

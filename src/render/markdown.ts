@@ -4,9 +4,10 @@
 // only then cuts, so what remains is always valid Markdown with a pointer to the full detail.
 import { markdownTable } from 'markdown-table';
 import type { Finding, ModelSummary, Report } from '../report/schema.ts';
-import { balance, cutMarkdown, mdTrusted } from './blocks.ts';
+import { balance, cutMarkdown, details, mdTrusted } from './blocks.ts';
 import { answersSection, casesMinChars, perCaseSection, type Detail } from './cases.ts';
 import { latencySection } from './chart.ts';
+import { errorCount, errorGroups } from './errors.ts';
 import { inertText } from './escape.ts';
 import { plural } from './format.ts';
 import { modelRows, type ModelCell } from './model-rows.ts';
@@ -117,6 +118,23 @@ function skippedSection(models: readonly ModelSummary[], keep: number): string {
   return `### Skipped\n\n${lines.join('\n')}`;
 }
 
+const ERROR_MESSAGE_CHARS = 160;
+
+/** Failed requests by model and kind, with a provider message each, in a collapsed table. */
+function errorsSection(report: Report): string {
+  const groups = errorGroups(report.trials);
+  if (groups.length === 0) return '';
+  const rows = groups.map((g) => [
+    inertText(g.model, ID_CHARS),
+    mdTrusted(g.what),
+    String(g.requests),
+    String(g.attempts),
+    g.example === null ? '—' : inertText(g.example, ERROR_MESSAGE_CHARS),
+  ]);
+  const table = markdownTable([['model', 'what happened', 'requests', 'attempts (max)', 'example message'], ...rows], { alignDelimiters: false });
+  return details(`Transport errors (${plural(errorCount(groups), 'request')})`, table);
+}
+
 /** Escapes characters that would end a Markdown link destination early. */
 function linkTarget(url: string): string {
   return url.replace(/[\s()<>]/g, (c) => encodeURIComponent(c));
@@ -128,9 +146,12 @@ function foldNote(omitted: readonly string[], maxChars: number, summaryUrl: stri
   return `> [!NOTE]\n> Folded to fit ${maxChars.toLocaleString('en-US')} characters${what}. Full detail: ${where}.`;
 }
 
-function omittedParts(fold: Fold, full: Fold, cut: boolean): string[] {
+function omittedParts(report: Report, fold: Fold, full: Fold, cut: boolean): string[] {
   const omitted: string[] = [];
-  if (fold.answers !== full.answers) omitted.push(fold.answers === 'none' ? 'sample answers' : 'passing sample answers');
+  if (fold.answers !== full.answers) {
+    const errors = errorGroups(report.trials).length > 0 ? ' and transport errors' : '';
+    omitted.push(fold.answers === 'none' ? `sample answers${errors}` : 'passing sample answers');
+  }
   if (fold.perCase !== full.perCase) omitted.push(fold.perCase === 'none' ? 'per-case results' : 'passing per-case rows');
   if (fold.chart !== full.chart) omitted.push('the latency chart');
   if (fold.columns < full.columns) omitted.push(`${full.columns - fold.columns} of ${full.columns} model columns`);
@@ -181,10 +202,12 @@ function compose(report: Report, options: ScorecardOptions, fold: Fold, full: Fo
   if (fold.chart) body.push(cached('chart', () => latencySection(report.models)));
   body.push(cached(`perCase:${fold.perCase}`, () => perCaseSection(report.cases, fold.perCase)));
   body.push(cached(`answers:${fold.answers}`, () => answersSection(report.cases, fold.answers)));
+  // Transport errors are detail of the same weight as the answers, and fold with them.
+  if (fold.answers !== 'none') body.push(cached('errors', () => errorsSection(report)));
   body.push(cached(`skipped:${fold.skipped}`, () => skippedSection(report.models.filter((m) => m.verdict === 'skipped'), fold.skipped)));
 
   const tail: string[] = [];
-  const omitted = omittedParts(fold, full, false);
+  const omitted = omittedParts(report, fold, full, false);
   if (omitted.length > 0) tail.push(foldNote(omitted, maxChars, options.summaryUrl));
   if (options.footer) tail.push(balance(options.footer.trim()));
   return { head: head.join('\n'), body: body.filter(Boolean).join('\n\n'), tail: tail.join('\n\n') };
@@ -253,7 +276,7 @@ export function renderScorecard(report: Report, options: ScorecardOptions = {}):
   // Finally cut the body (oversized trusted blocks can still get here), keeping the headline,
   // the fold note and the footer.
   const parts = compose(report, options, fold, full, maxChars, cached);
-  const tail = foldNote(omittedParts(fold, full, true), maxChars, options.summaryUrl);
+  const tail = foldNote(omittedParts(report, fold, full, true), maxChars, options.summaryUrl);
   const footer = options.footer ? cutMarkdown(balance(options.footer.trim()), Math.floor(maxChars / 4)) : '';
   const fixed = [parts.head, tail, footer].filter(Boolean).join('\n\n').length + 8;
   const body = cutMarkdown(parts.body, Math.max(0, maxChars - fixed));

@@ -3,6 +3,7 @@
 // line shown while a run is under way.
 import { styleText } from 'node:util';
 import type { Report } from '../report/schema.ts';
+import { errorGroups } from './errors.ts';
 import { inertTerminal } from './escape.ts';
 import { modelRows, type ModelCell } from './model-rows.ts';
 import {
@@ -133,6 +134,17 @@ export function renderTerminal(report: Report, options: { color: boolean; width?
   const route = (label: string, choice: RouteChoice): string =>
     `  ${label}: ${choice.model ? paint('bold', esc(choice.model, 80)) : 'none'} — ${choice.reason}`;
   out.push('', paint('bold', 'Routing'), route('default route (real-time)', realtime), route('bulk route', bulk));
+
+  const errors = errorGroups(report.trials);
+  if (errors.length > 0) {
+    out.push('', paint('bold', 'Transport errors'));
+    for (const g of errors) {
+      const example = g.example === null ? '' : ` — ${esc(g.example, 200)}`;
+      // Fitted as plain text, coloured after: a cut must never fall inside an escape sequence.
+      const line = fitWidth(`${ICON.fail} ${esc(g.model, 80)}: ${g.what} ×${g.requests}${example}`, width - 2);
+      out.push(`  ${tone('fail', ICON.fail)}${line.slice(ICON.fail.length)}`);
+    }
+  }
 
   const skipped = report.models.filter((m) => m.verdict === 'skipped');
   if (skipped.length > 0) {

@@ -1,18 +1,21 @@
-// The model client: one chat/completions request shape, sent through the `openai` package to any
-// OpenAI-compatible base URL. The package's own retries are off; the policy in retry.ts decides,
-// every attempt is recorded, and latency runs from request start to the last byte of the body.
-import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+// The model client: one chat/completions request shape, sent over HTTP (http.ts) to any
+// OpenAI-compatible base URL. The retry policy in retry.ts decides, every attempt is recorded,
+// and latency runs from request start to the last byte of the body.
 import type { Detail } from '../config/schema.ts';
 import type { Attempt, ErrorClass, Usage } from '../report/schema.ts';
 import type { CallOutcome } from '../score/outcome.ts';
-import { redact } from '../secrets.ts';
+import { displayUrl, redact, secretsOf } from '../secrets.ts';
+import { createHttpTransport, HttpFailure, type HeaderReader } from './http.ts';
 import { backoffMs, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.ts';
 
 export interface ChatRequest {
   model: string;
   prompt: string;
-  /** A data: URL or an https URL; null sends the prompt alone (the calibration request). */
-  imageUrl: string | null;
+  /**
+   * An https URL, or a data: URL as its ASCII bytes (the image reader's form); null sends the
+   * prompt alone (the calibration request).
+   */
+  imageUrl: string | Buffer | null;
   detail: Detail;
   maxTokens: number;
   temperature: number;
@@ -63,28 +66,6 @@ export interface ModelClientOptions {
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_MESSAGE_CHARS = 300;
 
-class BodyTooLarge extends Error {}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw new BodyTooLarge(`response body of ${declared} bytes`);
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLarge(`response body over ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const num = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
 
@@ -101,110 +82,164 @@ function usageOf(raw: unknown): Usage | null {
   return usage.prompt_tokens === null && usage.completion_tokens === null ? null : usage;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 /** Turns a 2xx body into an outcome; a body that is not a chat completion is an invalid_response. */
 export function interpretBody(text: string, status: number): CallOutcome {
+  const invalid = (message: string): CallOutcome => ({ kind: 'failure', error: 'invalid_response', status, message });
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     const preview = text.slice(0, 80).replace(/\s+/g, ' ');
-    return { kind: 'failure', error: 'invalid_response', status, message: `the body is not JSON: "${preview}"` };
+    return invalid(text.trim() === '' ? 'the body is empty' : `the body is not JSON: "${preview}"`);
   }
-  const choices = (data as { choices?: unknown } | null)?.choices;
-  if (!Array.isArray(choices) || choices.length === 0) {
-    return { kind: 'failure', error: 'invalid_response', status, message: 'the response has no choices' };
-  }
-  const choice = choices[0] as { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown };
-  const content = choice.message?.content;
-  let text_: string | null = null;
-  if (typeof content === 'string') text_ = content;
+  const choices = isRecord(data) ? data.choices : undefined;
+  if (!Array.isArray(choices) || choices.length === 0) return invalid('the response has no choices');
+  // Any shape can arrive here; a choice or message that is not an object is the provider's fault.
+  const choice = choices[0];
+  if (!isRecord(choice)) return invalid('the first choice is not an object');
+  const message = choice.message;
+  if (!isRecord(message)) return invalid('the first choice has no message');
+  const content = message.content;
+  let answer: string | null = null;
+  if (typeof content === 'string') answer = content;
   else if (Array.isArray(content)) {
     // Some gateways return content as parts; the text parts are the answer.
-    text_ = content
-      .map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : ''))
-      .join('');
+    answer = content.map((part: unknown) => (isRecord(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
   }
   return {
     kind: 'response',
-    text: text_,
+    text: answer,
     finish_reason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
-    refusal: typeof choice.message?.refusal === 'string' ? choice.message.refusal : null,
+    refusal: typeof message.refusal === 'string' ? message.refusal : null,
     usage: usageOf((data as { usage?: unknown }).usage),
   };
 }
 
+/** Why a redirect was not followed, and where it pointed (credentials and query values hidden). */
+function redirectMessage(status: number, headers: HeaderReader, baseUrl: string): string {
+  const location = headers.get('location');
+  let target = 'no Location';
+  if (location !== null) {
+    try {
+      target = displayUrl(new URL(location, baseUrl).href);
+    } catch {
+      target = 'an invalid Location';
+    }
+  }
+  return (
+    `HTTP ${status} redirect to ${target}; API calls are never redirected (the key and the image would go to an address ` +
+    'nobody configured), so set base_url to the final address'
+  );
+}
+
 const trim = (message: string) => (message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
+
+/** What a provider said in an error body: its error.message when it sends one, else the text. */
+function errorMessage(status: number, body: string): string {
+  let detail: string = body.trim();
+  try {
+    const data: unknown = JSON.parse(body);
+    const error = isRecord(data) ? data.error : undefined;
+    if (isRecord(error) && typeof error.message === 'string') detail = error.message;
+    else if (error !== undefined) detail = JSON.stringify(error);
+  } catch {
+    // not JSON: the text itself (a proxy's HTML page, a plain message)
+  }
+  return detail === '' ? `${status} status code (no body)` : `${status} ${detail}`;
+}
+
+// A data URL is megabytes of base64, and JSON.stringify copies and scans it at about 150 MB/s
+// (9 ms per request for a 1 MB image). Its bytes need no escaping once they hold no quote and no
+// backslash (a MIME type and the base64 alphabet never do), so they travel as their own body
+// part: the same bytes for every request, written without a copy.
+const IMAGE_MARK = '\u0000image\u0000';
+const IMAGE_MARK_JSON = JSON.stringify(IMAGE_MARK);
+const isVerbatim = (url: string | Buffer): url is Buffer => typeof url !== 'string' && url.indexOf(0x22) === -1 && url.indexOf(0x5c) === -1;
+
+/** The chat/completions body, as parts written in order. */
+export function chatBody(request: ChatRequest): (string | Buffer)[] {
+  const url = request.imageUrl;
+  const verbatim = url !== null && isVerbatim(url);
+  const content: unknown[] = [{ type: 'text', text: request.prompt }];
+  if (url !== null) content.push({ type: 'image_url', image_url: { url: verbatim ? IMAGE_MARK : url.toString(), detail: request.detail } });
+  const json = JSON.stringify({
+    model: request.model,
+    messages: [{ role: 'user', content }],
+    max_tokens: request.maxTokens,
+    temperature: request.temperature,
+  });
+  if (!verbatim) return [json];
+  // The last occurrence: only the detail and numbers follow it, never text a user wrote.
+  const at = json.lastIndexOf(IMAGE_MARK_JSON);
+  return [`${json.slice(0, at)}"`, url, `"${json.slice(at + IMAGE_MARK_JSON.length)}`];
+}
+
+function endpointOf(baseUrl: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
+  return url;
+}
 
 export function createModelClient(options: ModelClientOptions): ModelClient {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const secrets = [options.apiKey];
-  const openai = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseUrl,
-    maxRetries: 0,
-    timeout: options.timeoutMs,
-    defaultHeaders: options.headers,
-  });
+  const secrets = secretsOf({ apiKey: options.apiKey, baseUrl: options.baseUrl, headers: options.headers });
+  const transport = createHttpTransport();
+  const url = endpointOf(options.baseUrl);
+  // Exactly these headers: nothing from the environment (OPENAI_ORG_ID and friends belong to
+  // OpenAI, not to whichever provider base_url names). Configured ones win, whatever their case.
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/json',
+    'user-agent': 'vision-gate',
+    authorization: `Bearer ${options.apiKey}`,
+  };
+  for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
 
-  const attemptOnce = async (
-    request: ChatRequest,
-    outer: AbortSignal | undefined,
-  ): Promise<{ outcome: CallOutcome; latency: number; retryAfter: number | null; status: number | null }> => {
-    const controller = new AbortController();
-    let timedOut = false;
-    // One timer covers headers and body: a server that sends headers and then stalls still times out.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.timeoutMs);
-    const onAbort = () => controller.abort();
-    outer?.addEventListener('abort', onAbort, { once: true });
-    const content: OpenAI.Chat.ChatCompletionContentPart[] = [{ type: 'text', text: request.prompt }];
-    if (request.imageUrl !== null) content.push({ type: 'image_url', image_url: { url: request.imageUrl, detail: request.detail } });
+  type AttemptResult = { outcome: CallOutcome; latency: number; retryAfter: number | null; status: number | null };
+  const attemptOnce = async (request: ChatRequest, signal: AbortSignal | undefined): Promise<AttemptResult> => {
+    const failure = (cls: ErrorClass, code: number | null, message: string): CallOutcome => ({
+      kind: 'failure',
+      error: cls,
+      status: code,
+      message: trim(redact(message, secrets)),
+    });
+    const body = chatBody(request);
     const start = clock.now();
     try {
-      const response = await openai.chat.completions
-        .create(
-          {
-            model: request.model,
-            messages: [{ role: 'user', content }],
-            max_tokens: request.maxTokens,
-            temperature: request.temperature,
-          },
-          { signal: controller.signal, maxRetries: 0, timeout: options.timeoutMs },
-        )
-        .asResponse();
-      const body = await readCapped(response, maxBodyBytes);
+      const reply = await transport.post({ url, headers, body, timeoutMs: options.timeoutMs, maxBodyBytes, signal });
       const latency = clock.now() - start;
-      return { outcome: interpretBody(body, response.status), latency, retryAfter: null, status: response.status };
+      const { status } = reply;
+      if (status < 200 || status > 299) {
+        const retryAfter = parseRetryAfter(reply.headers, Date.now());
+        const message = status >= 300 && status < 400 ? redirectMessage(status, reply.headers, options.baseUrl) : errorMessage(status, redact(reply.body, secrets));
+        return { outcome: failure('http', status, message), latency, retryAfter, status };
+      }
+      // Redacted whole, before anything is cut from it: a preview cut in the middle of a key
+      // would no longer match it, and an answer that echoes the request would carry it into
+      // the report and the PR comment.
+      const outcome = interpretBody(redact(reply.body, secrets), status);
+      const safe = outcome.kind === 'failure' ? failure(outcome.error, outcome.status, outcome.message) : outcome;
+      return { outcome: safe, latency, retryAfter: null, status };
     } catch (error) {
       const latency = clock.now() - start;
-      const failure = (cls: ErrorClass, status: number | null, message: string): CallOutcome => ({
-        kind: 'failure',
-        error: cls,
-        status,
-        message: trim(redact(message, secrets)),
-      });
-      if (timedOut || error instanceof APIConnectionTimeoutError) {
-        const outcome = failure('timeout', null, `no complete response within ${options.timeoutMs} ms`);
-        return { outcome, latency, retryAfter: null, status: null };
+      if (!(error instanceof HttpFailure)) throw error;
+      const none = { latency, retryAfter: null, status: null };
+      if (error.kind === 'too_large' && error.status !== null) {
+        const { status } = error;
+        if (status >= 200 && status <= 299) {
+          return { outcome: failure('invalid_response', status, `${error.message}; refused`), latency, retryAfter: null, status };
+        }
+        // An error status stays an HTTP failure (a 5xx is still worth retrying); its body is not read.
+        const retryAfter = error.headers === null ? null : parseRetryAfter(error.headers, Date.now());
+        return { outcome: failure('http', status, `${status} ${error.message}`), latency, retryAfter, status };
       }
-      if (outer?.aborted) return { outcome: failure('aborted', null, 'the run was stopped'), latency, retryAfter: null, status: null };
-      if (error instanceof BodyTooLarge) {
-        return { outcome: failure('invalid_response', 200, `${error.message}; refused`), latency, retryAfter: null, status: 200 };
-      }
-      if (error instanceof APIError && !(error instanceof APIUserAbortError) && typeof error.status === 'number') {
-        const retryAfter = parseRetryAfter(error.headers, Date.now());
-        return { outcome: failure('http', error.status, error.message), latency, retryAfter, status: error.status };
-      }
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-      return { outcome: failure('connection', null, `connection failed: ${detail}`), latency, retryAfter: null, status: null };
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
+      if (error.kind === 'timeout' || error.kind === 'aborted') return { ...none, outcome: failure(error.kind, null, error.message) };
+      return { ...none, outcome: failure('connection', null, error.message) };
     }
   };
 

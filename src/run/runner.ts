@@ -7,6 +7,7 @@ import type { Trial } from '../report/schema.ts';
 import type { CallOutcome } from '../score/outcome.ts';
 import type { NoImageMatcher } from '../score/no-image.ts';
 import { verdictOf } from '../score/verdict.ts';
+import { needsCalibration } from '../summarize/image-signal.ts';
 import type { Calibration } from '../summarize/model-summary.ts';
 import type { ModelClient } from './client.ts';
 
@@ -22,6 +23,39 @@ export interface RunnerInput {
   concurrency: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, detail: string) => void;
+}
+
+/**
+ * Answers are judged and kept up to this many characters. A real answer, even at a generous
+ * max_tokens, is far shorter; a provider that sends megabytes would otherwise cost memory in
+ * every trial and time in every pattern.
+ */
+export const MAX_ANSWER_CHARS = 32_768;
+// Whitespace runs are kept up to this length: matching treats any run as one gap, and a run of
+// thousands of spaces makes some phrase patterns backtrack quadratically.
+const MAX_WHITESPACE_RUN = 64;
+const LONG_WHITESPACE = new RegExp(`(\\s{${MAX_WHITESPACE_RUN}})\\s+`, 'gu');
+
+/** The part of an answer that is judged and kept, and whether it was cut. */
+export function boundAnswer(text: string): { text: string; cut: boolean } {
+  let out = text;
+  let cut = false;
+  if (out.length > MAX_ANSWER_CHARS) {
+    out = out.slice(0, MAX_ANSWER_CHARS);
+    if (/[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1); // never half a surrogate pair
+    cut = true;
+  }
+  return { text: out.replace(LONG_WHITESPACE, '$1'), cut };
+}
+
+function boundOutcome(outcome: CallOutcome): { outcome: CallOutcome; cut: boolean } {
+  if (outcome.kind !== 'response') return { outcome, cut: false };
+  const text = outcome.text === null ? null : boundAnswer(outcome.text);
+  const refusal = outcome.refusal === null ? null : boundAnswer(outcome.refusal);
+  return {
+    outcome: { ...outcome, text: text?.text ?? null, refusal: refusal?.text ?? null },
+    cut: (text?.cut ?? false) || (refusal?.cut ?? false),
+  };
 }
 
 /** Images are read per (case, media): a model may ask for the URL where others send bytes. */
@@ -48,9 +82,10 @@ const notRunTrial = (request: PlannedRequest, verdict: 'skipped' | 'not_run', me
   usage: null,
 });
 
-function toTrial(request: PlannedRequest, outcome: CallOutcome, attempts: Trial['attempts'], verdict: Trial['verdict']): Trial {
+function toTrial(request: PlannedRequest, outcome: CallOutcome, attempts: Trial['attempts'], verdict: Trial['verdict'], cut: boolean): Trial {
   const last = attempts.at(-1);
   const response = outcome.kind === 'response' ? outcome : null;
+  const answer = response ? (response.text ?? response.refusal) : null;
   return {
     model: request.model,
     case: request.case,
@@ -61,7 +96,7 @@ function toTrial(request: PlannedRequest, outcome: CallOutcome, attempts: Trial[
     error_message: outcome.kind === 'failure' ? outcome.message : null,
     attempts,
     latency_ms: last?.latency_ms ?? null,
-    answer: response ? (response.text ?? response.refusal) : null,
+    answer: answer !== null && cut ? `${answer}…` : answer,
     finish_reason: response?.finish_reason ?? null,
     usage: response?.usage ?? null,
   };
@@ -87,7 +122,7 @@ export async function runPlan(input: RunnerInput): Promise<RunResult> {
       return;
     }
     const image = input.images.get(imageKey(request.case, request.settings.media))!;
-    const { outcome, attempts } = await client.send(
+    const sent = await client.send(
       {
         model: apiName.get(request.model)!,
         prompt: request.settings.prompt,
@@ -98,8 +133,9 @@ export async function runPlan(input: RunnerInput): Promise<RunResult> {
       },
       input.signal,
     );
+    const { outcome, cut } = boundOutcome(sent.outcome);
     const verdict = verdictOf(outcome, expectOf.get(request.case)!, input.noImage);
-    trials[index] = toTrial(request, outcome, attempts, verdict);
+    trials[index] = toTrial(request, outcome, sent.attempts, verdict, cut);
     progress(`${request.model} · ${request.case} #${request.trial}: ${verdict}`);
   };
 
@@ -138,12 +174,10 @@ export async function runPlan(input: RunnerInput): Promise<RunResult> {
       await Promise.all(mine.map(({ request, index }) => limit(() => runOne(client, request, index))));
       // The provider's own image-token count is trusted when it is positive; otherwise measure.
       const modelTrials = mine.map(({ index }) => trials[index]!);
-      const reported = modelTrials.some((t) => (t.usage?.image_tokens ?? 0) > 0);
-      const anyUsage = modelTrials.some((t) => t.usage?.prompt_tokens !== null && t.usage?.prompt_tokens !== undefined);
       const planned = plan.calibrations.filter((c) => c.model === model.id);
       calibrations.set(
         model.id,
-        reported || !anyUsage ? [] : await Promise.all(planned.map((c) => limit(() => calibrate(client, c)))),
+        needsCalibration(modelTrials) ? await Promise.all(planned.map((c) => limit(() => calibrate(client, c)))) : [],
       );
     }),
   );

@@ -25,7 +25,13 @@ export type Fault =
   | 'null_content' // 200 with content: null
   | 'refusal' // 200 with a refusal and no content
   | 'truncated' // finish_reason: length with a cut answer
-  | 'empty'; // 200 with an empty answer
+  | 'empty' // 200 with an empty answer
+  | 'cut_json' // 200 whose JSON body ends halfway (with a matching Content-Length)
+  | 'bad_choice' // 200 with choices: [null]
+  | 'huge_body' // 200 that streams `hugeBodyBytes` without end in sight
+  | 'huge_error' // 500 that streams `hugeBodyBytes` of error text
+  | 'echo' // 401 whose error message quotes the request's URL and headers back
+  | 'redirect'; // 307 to `redirectTo` (default: another path on this server)
 
 export interface ModelBehaviour {
   vision: Vision;
@@ -43,6 +49,14 @@ export interface ModelBehaviour {
   noUsage?: boolean;
   /** Report prompt_tokens_details.image_tokens (some providers do). */
   reportImageTokens?: boolean;
+  /** The answer to give whenever the route sees the image, instead of naming its label. */
+  answer?: string;
+  /** Bytes sent by huge_body and huge_error (default 64 MiB). */
+  hugeBodyBytes?: number;
+  /** Where redirect points (default: /redirected/v1/chat/completions on this server). */
+  redirectTo?: string;
+  /** The message of the error body sent by rate_limit, server_error and bad_request. */
+  errorMessage?: string;
 }
 
 export interface SimulatorOptions {
@@ -125,6 +139,30 @@ function labelOf(image: { url: string }, labels: Record<string, string>): string
 
 const estimateTokens = (text: string) => TEXT_OVERHEAD_TOKENS + Math.ceil(text.length / 4);
 
+const HUGE_BYTES = 64 * 1024 * 1024;
+const HUGE_CHUNK = Buffer.alloc(64 * 1024, 'a');
+
+/** Writes `bytes` of filler with back-pressure, stopping as soon as the client goes away. */
+async function stream(res: ServerResponse, bytes: number): Promise<void> {
+  let sent = 0;
+  while (sent < bytes && !res.destroyed) {
+    const chunk = HUGE_CHUNK.subarray(0, Math.min(HUGE_CHUNK.length, bytes - sent));
+    sent += chunk.length;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end();
+}
+
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const behaviours = new Map(Object.entries(options.models));
   const scripts = new Map<string, Fault[]>();
@@ -173,12 +211,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return 'Please upload an image so I can analyse it. No image was provided.';
     }
     if (behaviour.vision === 'wrong') return 'This looks like the logo of a broadcasting company.';
+    if (behaviour.answer !== undefined) return behaviour.answer;
     const label = labelOf(request.image, options.labels);
     return label ? `The image shows the ${label} logo.` : 'The image shows an abstract shape I do not recognise.';
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+    // Routed by path alone: a base URL may carry a query (?key=…), as some gateways expect.
+    const pathname = new URL(req.url ?? '/', 'http://simulator').pathname;
+    if (req.method !== 'POST' || !pathname.endsWith('/chat/completions')) {
       sendError(res, 404, `no route for ${req.method} ${req.url}`);
       return;
     }
@@ -217,14 +258,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     switch (fault) {
       case 'rate_limit': {
         const seconds = behaviour.retryAfterSeconds === undefined ? 1 : behaviour.retryAfterSeconds;
-        sendError(res, 429, 'Rate limit reached', seconds === null ? {} : { 'retry-after': String(seconds) });
+        sendError(res, 429, behaviour.errorMessage ?? 'Rate limit reached', seconds === null ? {} : { 'retry-after': String(seconds) });
         return;
       }
       case 'server_error':
-        sendError(res, 500, 'The server had an error while processing your request');
+        sendError(res, 500, behaviour.errorMessage ?? 'The server had an error while processing your request');
         return;
       case 'bad_request':
-        sendError(res, 400, 'Invalid request: image_url is not supported for this model');
+        sendError(res, 400, behaviour.errorMessage ?? 'Invalid request: image_url is not supported for this model');
         return;
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -239,6 +280,38 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         res.write('{"id":"chatcmpl-reset","choices":[');
         setImmediate(() => req.socket.destroy());
         return;
+      case 'cut_json': {
+        const cut = '{"id":"chatcmpl-cut","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"The image sh';
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(cut) });
+        res.end(cut);
+        return;
+      }
+      case 'bad_choice':
+        sendJson(res, 200, { id: 'chatcmpl-bad', object: 'chat.completion', choices: [null] });
+        return;
+      case 'huge_body':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":"chatcmpl-huge","choices":[{"message":{"role":"assistant","content":"');
+        await stream(res, behaviour.hugeBodyBytes ?? HUGE_BYTES);
+        return;
+      case 'huge_error':
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        await stream(res, behaviour.hugeBodyBytes ?? HUGE_BYTES);
+        return;
+      case 'echo': {
+        // As some gateways do: the error quotes the request, key and all.
+        const quoted = Object.entries(req.headers)
+          .map(([name, value]) => `${name}: ${String(value)}`)
+          .join('; ');
+        sendError(res, 401, `Unauthorized request to ${req.url} with headers ${quoted}`);
+        return;
+      }
+      case 'redirect': {
+        const location = behaviour.redirectTo ?? `http://127.0.0.1:${port}/redirected/v1/chat/completions`;
+        res.writeHead(307, { location, 'content-length': '0' });
+        res.end();
+        return;
+      }
       default:
         break;
     }

@@ -24,6 +24,16 @@ export type ImageSignal = Pick<ModelSummary['tokens'], 'image' | 'image_source' 
 };
 
 /**
+ * Whether a model's trials need text-only calibrations: not when the provider reports image
+ * tokens (its own count is trusted), nor when no trial has usage (nothing to subtract from).
+ */
+export function needsCalibration(trials: readonly Trial[]): boolean {
+  const reported = trials.some((t) => (t.usage?.image_tokens ?? 0) > 0);
+  const anyUsage = trials.some((t) => t.usage?.prompt_tokens != null);
+  return !reported && anyUsage;
+}
+
+/**
  * The image's tokens per request (the mean) and the image path. The path is judged per request:
  * prompt tokens are deterministic for a given prompt and image, so one request at or below the
  * threshold is an image that did not arrive, and a route that drops it only sometimes (a gateway
