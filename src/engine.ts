@@ -76,7 +76,7 @@ export interface Prepared {
   imageEncodings: number;
 }
 
-const IMAGE_READS_IN_FLIGHT = 4;
+const IMAGE_READS_IN_FLIGHT = 2;
 
 // The trials are built as Trial values by the runner, or validated with the partial result they
 // came in; checking thousands of them again cost 100 ms and more at the end of every run.

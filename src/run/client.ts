@@ -1,10 +1,14 @@
-// The model client: one chat/completions request shape, sent over HTTP (http.ts) to any
-// OpenAI-compatible base URL. The retry policy in retry.ts decides, every attempt is recorded,
-// and latency runs from request start to the last byte of the body.
+// The model client: one chat/completions request shape, sent through the `openai` package to any
+// OpenAI-compatible base URL. The package's own retries are off; the policy in retry.ts decides,
+// every attempt is recorded, and latency runs from request start to the last byte of the body.
+// The package calls fetch.ts, which carries the request over http.ts.
+import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import type { Detail } from '../config/schema.ts';
 import type { Attempt, ErrorClass, Usage } from '../report/schema.ts';
 import type { CallOutcome } from '../score/outcome.ts';
 import { displayUrl, redact, secretsOf } from '../secrets.ts';
+import { ImageAttachments, transportFetch } from './fetch.ts';
 import { createHttpTransport, HttpFailure, type HeaderReader } from './http.ts';
 import { backoffMs, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.ts';
 
@@ -137,68 +141,36 @@ function redirectMessage(status: number, headers: HeaderReader, baseUrl: string)
 
 const trim = (message: string) => (message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message);
 
-/** What a provider said in an error body: its error.message when it sends one, else the text. */
-function errorMessage(status: number, body: string): string {
-  let detail: string = body.trim();
-  try {
-    const data: unknown = JSON.parse(body);
-    const error = isRecord(data) ? data.error : undefined;
-    if (isRecord(error) && typeof error.message === 'string') detail = error.message;
-    else if (error !== undefined) detail = JSON.stringify(error);
-  } catch {
-    // not JSON: the text itself (a proxy's HTML page, a plain message)
-  }
-  return detail === '' ? `${status} status code (no body)` : `${status} ${detail}`;
-}
-
-// A data URL is megabytes of base64, and JSON.stringify copies and scans it at about 150 MB/s
-// (9 ms per request for a 1 MB image). Its bytes need no escaping once they hold no quote and no
-// backslash (a MIME type and the base64 alphabet never do), so they travel as their own body
-// part: the same bytes for every request, written without a copy.
-const IMAGE_MARK = '\u0000image\u0000';
-const IMAGE_MARK_JSON = JSON.stringify(IMAGE_MARK);
-const isVerbatim = (url: string | Buffer): url is Buffer => typeof url !== 'string' && url.indexOf(0x22) === -1 && url.indexOf(0x5c) === -1;
-
-/** The chat/completions body, as parts written in order. */
-export function chatBody(request: ChatRequest): (string | Buffer)[] {
-  const url = request.imageUrl;
-  const verbatim = url !== null && isVerbatim(url);
-  const content: unknown[] = [{ type: 'text', text: request.prompt }];
-  if (url !== null) content.push({ type: 'image_url', image_url: { url: verbatim ? IMAGE_MARK : url.toString(), detail: request.detail } });
-  const json = JSON.stringify({
-    model: request.model,
-    messages: [{ role: 'user', content }],
-    max_tokens: request.maxTokens,
-    temperature: request.temperature,
-  });
-  if (!verbatim) return [json];
-  // The last occurrence: only the detail and numbers follow it, never text a user wrote.
-  const at = json.lastIndexOf(IMAGE_MARK_JSON);
-  return [`${json.slice(0, at)}"`, url, `"${json.slice(at + IMAGE_MARK_JSON.length)}`];
-}
-
-function endpointOf(baseUrl: string): URL {
-  const url = new URL(baseUrl);
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
-  return url;
-}
-
 export function createModelClient(options: ModelClientOptions): ModelClient {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const secrets = secretsOf({ apiKey: options.apiKey, baseUrl: options.baseUrl, headers: options.headers });
-  const transport = createHttpTransport();
-  const url = endpointOf(options.baseUrl);
-  // Exactly these headers: nothing from the environment (OPENAI_ORG_ID and friends belong to
-  // OpenAI, not to whichever provider base_url names). Configured ones win, whatever their case.
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    'content-type': 'application/json',
-    'user-agent': 'vision-gate',
-    authorization: `Bearer ${options.apiKey}`,
-  };
+  const images = new ImageAttachments();
+  // Exactly these headers reach the provider (fetch.ts): the key, and the configured headers,
+  // which win over it whatever their case.
+  const headers: Record<string, string> = { authorization: `Bearer ${options.apiKey}` };
   for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
+  const openai = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl,
+    // Stated, so that nothing is read from the OPENAI_* variables a workflow may export for
+    // OpenAI itself: they belong to OpenAI, not to whichever provider base_url names.
+    organization: null,
+    project: null,
+    adminAPIKey: null,
+    webhookSecret: null,
+    // The client's log would print requests, data URLs and all, when OPENAI_LOG asks for it.
+    logLevel: 'off',
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+    fetch: transportFetch({
+      baseUrl: options.baseUrl,
+      transport: createHttpTransport(),
+      headers,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      images,
+    }),
+  });
 
   type AttemptResult = { outcome: CallOutcome; latency: number; retryAfter: number | null; status: number | null };
   const attemptOnce = async (request: ChatRequest, signal: AbortSignal | undefined): Promise<AttemptResult> => {
@@ -208,38 +180,54 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       status: code,
       message: trim(redact(message, secrets)),
     });
-    const body = chatBody(request);
+    const url = request.imageUrl;
+    const reference = typeof url === 'string' || url === null ? null : images.lend(url);
+    const content: ChatCompletionContentPart[] = [{ type: 'text', text: request.prompt }];
+    if (url !== null) content.push({ type: 'image_url', image_url: { url: reference ?? url.toString(), detail: request.detail } });
     const start = clock.now();
     try {
-      const reply = await transport.post({ url, headers, body, timeoutMs: options.timeoutMs, maxBodyBytes, signal });
+      const response = await openai.chat.completions
+        .create(
+          { model: request.model, messages: [{ role: 'user', content }], max_tokens: request.maxTokens, temperature: request.temperature },
+          { signal },
+        )
+        .asResponse();
+      const body = await response.text();
       const latency = clock.now() - start;
-      const { status } = reply;
-      if (status < 200 || status > 299) {
-        const retryAfter = parseRetryAfter(reply.headers, Date.now());
-        const message = status >= 300 && status < 400 ? redirectMessage(status, reply.headers, options.baseUrl) : errorMessage(status, redact(reply.body, secrets));
-        return { outcome: failure('http', status, message), latency, retryAfter, status };
-      }
       // Redacted whole, before anything is cut from it: a preview cut in the middle of a key
       // would no longer match it, and an answer that echoes the request would carry it into
       // the report and the PR comment.
-      const outcome = interpretBody(redact(reply.body, secrets), status);
+      const outcome = interpretBody(redact(body, secrets), response.status);
       const safe = outcome.kind === 'failure' ? failure(outcome.error, outcome.status, outcome.message) : outcome;
-      return { outcome: safe, latency, retryAfter: null, status };
+      return { outcome: safe, latency, retryAfter: null, status: response.status };
     } catch (error) {
       const latency = clock.now() - start;
-      if (!(error instanceof HttpFailure)) throw error;
       const none = { latency, retryAfter: null, status: null };
-      if (error.kind === 'too_large' && error.status !== null) {
+      if (error instanceof APIUserAbortError) return { ...none, outcome: failure('aborted', null, 'the run was stopped') };
+      if (error instanceof APIConnectionTimeoutError) {
+        return { ...none, outcome: failure('timeout', null, `no complete response within ${options.timeoutMs} ms`) };
+      }
+      if (error instanceof APIError && typeof error.status === 'number') {
         const { status } = error;
+        const retryAfter = parseRetryAfter(error.headers, Date.now());
+        const message = status >= 300 && status < 400 ? redirectMessage(status, error.headers, options.baseUrl) : error.message;
+        return { outcome: failure('http', status, message), latency, retryAfter, status };
+      }
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof HttpFailure && cause.kind === 'too_large' && cause.status !== null) {
+        const { status } = cause;
         if (status >= 200 && status <= 299) {
-          return { outcome: failure('invalid_response', status, `${error.message}; refused`), latency, retryAfter: null, status };
+          return { outcome: failure('invalid_response', status, `${cause.message}; refused`), latency, retryAfter: null, status };
         }
         // An error status stays an HTTP failure (a 5xx is still worth retrying); its body is not read.
-        const retryAfter = error.headers === null ? null : parseRetryAfter(error.headers, Date.now());
-        return { outcome: failure('http', status, `${status} ${error.message}`), latency, retryAfter, status };
+        const retryAfter = cause.headers === null ? null : parseRetryAfter(cause.headers, Date.now());
+        return { outcome: failure('http', status, `${status} ${cause.message}`), latency, retryAfter, status };
       }
-      if (error.kind === 'timeout' || error.kind === 'aborted') return { ...none, outcome: failure(error.kind, null, error.message) };
-      return { ...none, outcome: failure('connection', null, error.message) };
+      if (cause instanceof HttpFailure) return { ...none, outcome: failure('connection', null, cause.message) };
+      const detail = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+      return { ...none, outcome: failure('connection', null, `connection failed: ${detail}`) };
+    } finally {
+      if (reference !== null) images.release(reference);
     }
   };
 

@@ -1,8 +1,9 @@
-// The HTTP exchange under the model client: one POST over node:http(s) with a keep-alive agent per
-// model. It replaces the `openai` package, whose request pipeline (fetch, web streams, header
-// objects) cost about 1 ms of CPU per request, enough on its own to keep a 2-core runner from
-// reaching the ideal wall time at concurrency 64 (see bench/). By construction it sends only the
-// headers it is given, never follows a redirect and never reads a body past the cap.
+// The HTTP exchange under the `openai` client (fetch.ts adapts it to the `fetch` the client calls):
+// one POST over node:http(s) with a keep-alive agent per model. Node's own fetch (undici, web
+// streams) costs several times the CPU per request, and a megabyte data URL would be copied into
+// a string for every request; here the body goes out as parts, the image part being the same
+// buffer every time. By construction it sends only the headers it is given, never follows a
+// redirect and never reads a body past the cap.
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 
 // Not `import … from 'node:http'`: the ESM wrapper of node:http reads every export, and its lazy
@@ -16,11 +17,11 @@ export interface HeaderReader {
 
 export interface HttpReply {
   status: number;
-  headers: HeaderReader;
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
-export type HttpFailureKind = 'timeout' | 'aborted' | 'too_large' | 'connection';
+export type HttpFailureKind = 'too_large' | 'connection';
 
 export class HttpFailure extends Error {
   override readonly name = 'HttpFailure';
@@ -41,17 +42,16 @@ export interface PostOptions {
   headers: Readonly<Record<string, string>>;
   /** Written in order; the parts let a large image travel without being copied into one string. */
   body: readonly (string | Buffer)[];
-  /** One timer for the whole exchange: a server that sends headers and then stalls still times out. */
-  timeoutMs: number;
   maxBodyBytes: number;
-  signal?: AbortSignal;
+  /** Aborting rejects with the signal's reason, as fetch does; the caller's timer aborts it. */
+  signal?: AbortSignal | null;
 }
 
 export interface HttpTransport {
   post(options: PostOptions): Promise<HttpReply>;
 }
 
-const readerOf = (headers: IncomingHttpHeaders): HeaderReader => ({
+export const readerOf = (headers: IncomingHttpHeaders): HeaderReader => ({
   get(name) {
     const value = headers[name.toLowerCase()];
     if (value === undefined) return null;
@@ -73,29 +73,25 @@ export function createHttpTransport(): HttpTransport {
     post(options) {
       return new Promise<HttpReply>((resolve, reject) => {
         const { url, signal } = options;
-        if (signal?.aborted) return reject(new HttpFailure('aborted', 'the run was stopped'));
+        if (signal?.aborted) return reject(signal.reason);
         const secure = url.protocol === 'https:';
         let length = 0;
         for (const part of options.body) length += Buffer.byteLength(part);
         let settled = false;
         let status: number | null = null;
         let headers: HeaderReader | null = null;
+        let raw: IncomingHttpHeaders = {};
         let request: ClientRequest | undefined;
-        const finish = (error: HttpFailure | null, reply?: HttpReply) => {
+        const finish = (error: unknown, reply?: HttpReply) => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          if (error) {
+          if (reply === undefined) {
             request?.destroy();
             reject(error);
-          } else resolve(reply!);
+          } else resolve(reply);
         };
-        const timer = setTimeout(
-          () => finish(new HttpFailure('timeout', `no complete response within ${options.timeoutMs} ms`, status, headers)),
-          options.timeoutMs,
-        );
-        const onAbort = () => finish(new HttpFailure('aborted', 'the run was stopped', status, headers));
+        const onAbort = () => finish(signal!.reason);
         signal?.addEventListener('abort', onAbort, { once: true });
 
         try {
@@ -113,7 +109,8 @@ export function createHttpTransport(): HttpTransport {
         );
         request.on('response', (response) => {
           status = response.statusCode ?? 0;
-          headers = readerOf(response.headers);
+          raw = response.headers;
+          headers = readerOf(raw);
           const declared = Number(response.headers['content-length']);
           const tooLarge = (what: string) => new HttpFailure('too_large', what, status, headers);
           if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
@@ -129,7 +126,7 @@ export function createHttpTransport(): HttpTransport {
           response.on('error', (error: NodeJS.ErrnoException) =>
             finish(new HttpFailure('connection', `connection failed: ${error.code ?? error.message}`, status, headers)),
           );
-          response.on('end', () => finish(null, { status: status!, headers: headers!, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () => finish(null, { status: status!, headers: raw, body: Buffer.concat(chunks).toString('utf8') }));
           response.on('close', () => {
             if (!response.complete) finish(new HttpFailure('connection', 'connection failed: ECONNRESET', status, headers));
           });
