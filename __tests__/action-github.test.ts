@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stickyMarker } from '../src/github/publisher.ts';
+import { stickyMarker } from '../src/github/marker.ts';
 import { ReportSchema } from '../src/report/schema.ts';
 import { runAction, type ActionRun } from './helpers/action.ts';
 import { pullRequestEvent, pushEvent, scheduleEvent, type RunnerEvent } from './helpers/events.ts';

@@ -11,7 +11,8 @@ import { findingAnnotations } from '../src/github/annotations.ts';
 import { createGitHubClient } from '../src/github/client.ts';
 import { readGitHubContext } from '../src/github/context.ts';
 import { describeFailure } from '../src/github/errors.ts';
-import { GitHubPublisher, stickyMarker } from '../src/github/publisher.ts';
+import { stickyMarker } from '../src/github/marker.ts';
+import { GitHubPublisher } from '../src/github/publisher.ts';
 import type { Finding } from '../src/report/schema.ts';
 
 let dir: string;

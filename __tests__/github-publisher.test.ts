@@ -2,7 +2,8 @@
 // issue and the branch, and that every GitHub failure comes back as a warning, never a throw.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../src/github/client.ts';
-import { GitHubPublisher, gitBlobSha, stickyMarker } from '../src/github/publisher.ts';
+import { stickyMarker } from '../src/github/marker.ts';
+import { GitHubPublisher, gitBlobSha } from '../src/github/publisher.ts';
 import { blobSha, startFakeGitHub, type FakeGitHub } from './helpers/github-server.ts';
 
 let github: FakeGitHub;

@@ -17,6 +17,28 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
+/**
+ * @actions/core imports its OIDC token client (@actions/http-client, and with it undici) and its
+ * platform helpers (@actions/exec) at the top of the module, though vision-gate calls neither;
+ * declared free of side effects, they are left out unless something uses them (the GitHub
+ * publisher does, from its own chunk). They define classes and functions and run nothing on load.
+ */
+const unusedToolkitModules: Plugin = {
+  name: 'unused-toolkit-modules',
+  setup(build) {
+    build.onResolve({ filter: /^@actions\/(http-client|exec|io)(\/|$)/ }, async (args) => {
+      if (args.pluginData === 'resolved') return undefined;
+      const { path, namespace, external, errors, warnings } = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolved',
+      });
+      return { path, namespace, external, errors, warnings, sideEffects: false };
+    });
+  },
+};
+
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
@@ -25,7 +47,7 @@ export const bundleOptions = {
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, unusedToolkitModules],
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __vgCreateRequire } from 'node:module'; const require = __vgCreateRequire(import.meta.url);",

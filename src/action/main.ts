@@ -9,7 +9,7 @@ import { mergeShards, runEngine, runShard, type EngineOptions, type Log } from '
 import { isUserError } from '../errors.ts';
 import { findingAnnotations } from '../github/annotations.ts';
 import { readGitHubContext, type GitHubContext } from '../github/context.ts';
-import { GitHubPublisher } from '../github/publisher.ts';
+import type { GitHubPublisher } from '../github/publisher.ts';
 import { reportJson, writeFileAtomic } from '../publish/files.ts';
 import { plural } from '../render/format.ts';
 import type { Report } from '../report/schema.ts';
@@ -43,8 +43,13 @@ function announceRestrictions(context: GitHubContext): void {
   }
 }
 
-function createPublisher(inputs: ActionInputs, context: GitHubContext): GitHubPublisher | null {
+/**
+ * The publisher, loaded only once the run is over: Octokit and its HTTP stack are a third of the
+ * action's code, and parsing them before the first request would delay every run.
+ */
+async function createPublisher(inputs: ActionInputs, context: GitHubContext): Promise<GitHubPublisher | null> {
   if (inputs.githubToken === '' || context.owner === '' || context.repo === '') return null;
+  const { GitHubPublisher } = await import('../github/publisher.ts');
   return GitHubPublisher.fromContext(inputs.githubToken, context);
 }
 
@@ -97,7 +102,7 @@ export async function run(env: Record<string, string | undefined> = process.env)
     const jsonFile = path.join(outDir, 'report.json');
     const markdownFile = path.join(outDir, 'scorecard.md');
     await writeFileAtomic(jsonFile, reportJson(report));
-    const publisher = createPublisher(inputs, context);
+    const publisher = await createPublisher(inputs, context);
     const baseline = { file: result.baselineFile, repoPath: repoPath(result.baselineFile, workspace), written: result.written !== null };
     const scorecards = renderScorecards(report, context, await baselineChange(context, publisher, baseline, report.mode, actionLog));
     await writeFileAtomic(markdownFile, scorecards.summary);

@@ -4,7 +4,7 @@
 // All carry the same footer and "baseline changed" block.
 import type { GitHubContext } from '../github/context.ts';
 import { displaySha } from '../github/context.ts';
-import { stickyMarker } from '../github/publisher.ts';
+import { stickyMarker } from '../github/marker.ts';
 import { inertText } from '../render/escape.ts';
 import { renderScorecard } from '../render/markdown.ts';
 import type { Report } from '../report/schema.ts';

@@ -3,7 +3,6 @@
 // a result value; a GitHub failure comes back as a warning for the caller to log, never as an
 // exception, so it cannot change the verdict or lose the report.
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
 import type { GitHubContext } from './context.ts';
 import { createGitHubClient, type GitHubClient } from './client.ts';
 import { describeFailure, isRejectedBody, isShaConflict, statusOf, type GitHubOperation } from './errors.ts';
@@ -15,18 +14,6 @@ export const COMMIT_ATTEMPTS = 3;
 
 const PER_PAGE = 100;
 
-/**
- * The hidden first line that identifies vision-gate's comment and issue for one config file, so
- * two configs in one repository keep two comments. `>` is escaped so a path cannot end the comment.
- */
-export function stickyMarker(configPath: string): string {
-  // "./vision-gate.yml" and "vision-gate.yml" are the same file and must share a comment.
-  const key = posix
-    .normalize(configPath.replace(/\\/g, '/'))
-    .replace(/^(\.\/)+/, '')
-    .replace(/[^A-Za-z0-9._/@+-]/g, (c) => encodeURIComponent(c));
-  return `<!-- vision-gate config=${key} -->`;
-}
 
 export interface CommentResult {
   action: 'created' | 'updated' | 'unchanged' | 'failed';

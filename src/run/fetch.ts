@@ -6,6 +6,7 @@
 //   (OPENAI_CUSTOM_HEADERS, OpenAI organisation and project, SDK telemetry) stays here;
 // - no redirect is followed and no body is read past the cap (both in http.ts);
 // - an image attached by reference (see ImageAttachments) goes out as its own body part.
+import { VERSION } from 'openai/version';
 import type { HttpTransport } from './http.ts';
 
 /**
@@ -16,6 +17,7 @@ import type { HttpTransport } from './http.ts';
  */
 export class ImageAttachments {
   readonly #lent = new Map<string, Buffer>();
+  #count = 0;
 
   /**
    * The reference to put in place of the data URL, or null when the bytes would need escaping in
@@ -23,7 +25,8 @@ export class ImageAttachments {
    */
   lend(dataUrl: Buffer): string | null {
     if (dataUrl.includes(0x22) || dataUrl.includes(0x5c)) return null;
-    const reference = `${REFERENCE_PREFIX}${crypto.randomUUID()}`;
+    this.#count += 1;
+    const reference = `${REFERENCE_PREFIX}${this.#count}`;
     this.#lent.set(reference, dataUrl);
     return reference;
   }
@@ -63,23 +66,23 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** A `fetch` for the `openai` client, over the given transport. */
 export function transportFetch(options: TransportFetchOptions): typeof fetch {
   const { origin } = new URL(options.baseUrl);
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/json',
+    'user-agent': `vision-gate (openai-node ${VERSION})`,
+    ...options.headers,
+  };
   return async (input, init) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     // The client builds every URL from the base URL; the key goes nowhere else.
     if (url.origin !== origin) throw new Error(`a request to ${url.origin}, which is not the base URL's origin, was refused`);
-    const given = new Headers(init?.headers);
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': given.get('content-type') ?? 'application/json',
-      'user-agent': given.get('user-agent') ?? 'vision-gate',
-      ...options.headers,
-    };
+    // The client only ever sends JSON here (a chat completion); its own headers are not read.
     const body = typeof init?.body === 'string' ? options.images.parts(init.body) : [];
     const reply = await options.transport.post({ url, headers, body, maxBodyBytes: options.maxBodyBytes, signal: init?.signal });
-    const responseHeaders = new Headers();
+    const responseHeaders: [string, string][] = [];
     for (const [name, value] of Object.entries(reply.headers)) {
-      if (value === undefined) continue;
-      for (const one of Array.isArray(value) ? value : [value]) responseHeaders.append(name, one);
+      if (typeof value === 'string') responseHeaders.push([name, value]);
+      else if (value !== undefined) for (const one of value) responseHeaders.push([name, one]);
     }
     if (reply.status < 200 || reply.status > 599) throw new Error(`the provider answered with HTTP status ${reply.status}, which is not a response`);
     return new Response(NULL_BODY.has(reply.status) ? null : reply.body, { status: reply.status, headers: responseHeaders });
