@@ -1,9 +1,8 @@
 // The HTTP exchange under the `openai` client (fetch.ts adapts it to the `fetch` the client calls):
-// one POST over node:http(s) with a keep-alive agent per model. Node's own fetch (undici, web
-// streams) costs several times the CPU per request, and a megabyte data URL would be copied into
-// a string for every request; here the body goes out as parts, the image part being the same
-// buffer every time. By construction it sends only the headers it is given, never follows a
-// redirect and never reads a body past the cap.
+// one POST over node:http(s) with a keep-alive agent per model. It takes the body as parts, so a
+// megabyte data URL goes out as the same buffer for every request instead of being copied into a
+// string and encoded again each time. By construction it sends only the headers it is given,
+// never follows a redirect and never reads a body past the cap.
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 
 // Not `import … from 'node:http'`: the ESM wrapper of node:http reads every export, and its lazy
