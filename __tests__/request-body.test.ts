@@ -94,6 +94,7 @@ describe('the chat/completions body on the wire', () => {
     const { headers } = received[0]!;
     expect(headers.authorization).toBe('Bearer from-config');
     expect(headers['x-title']).toBe('vision-gate');
+    expect(headers['user-agent']).toMatch(/^vision-gate \(openai-node \d+\.\d+\.\d+\)$/);
     expect(Number(headers['content-length'])).toBe(Buffer.byteLength(received[0]!.body));
     const names = Object.keys(headers).filter((name) => !['host', 'connection', 'content-length'].includes(name));
     expect(names.sort()).toEqual(['accept', 'authorization', 'content-type', 'user-agent', 'x-title']);

@@ -61,7 +61,7 @@ export interface TransportFetchOptions {
 }
 
 // Responses to these statuses carry no body by definition; Response refuses one.
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+const NULL_BODY = new Set([204, 205, 304]);
 
 /** A `fetch` for the `openai` client, over the given transport. */
 export function transportFetch(options: TransportFetchOptions): typeof fetch {
