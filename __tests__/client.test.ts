@@ -1,8 +1,8 @@
 // The model client against the simulator over real HTTP on 127.0.0.1, through the real `openai`
 // package: request shape, the retry policy, timeouts and every transport failure class.
-import { createServer } from 'node:http';
+import { createServer, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createModelClient, type ChatRequest, type ModelClientOptions } from '../src/run/client.ts';
 import { backoffMs, isRetryable, parseRetryAfter } from '../src/run/retry.ts';
 import { startSimulator, type ModelBehaviour, type Simulator } from '../src/simulator/server.ts';
@@ -203,6 +203,59 @@ describe('the model client', () => {
     const { outcome, attempts } = await client(sim.baseUrl, { timeoutMs: 5_000 }).send(request(), controller.signal);
     expect(outcome).toMatchObject({ kind: 'failure', error: 'aborted' });
     expect(attempts).toHaveLength(1);
+  });
+
+  it('stopped during a back-off: keeps what the provider said, records the wait actually waited and no attempt never sent', async () => {
+    const sim = await start({ vision: 'sees', script: ['server_error', 'server_error', 'server_error'] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const retry = { retries: 2, baseDelayMs: 1_000, maxDelayMs: 1_000, maxRetryAfterMs: 5_000 };
+    const { outcome, attempts } = await client(sim.baseUrl, { retry }).send(request(), controller.signal);
+    expect(sim.stats.requests).toBe(1);
+    expect(outcome).toMatchObject({ kind: 'failure', error: 'http', status: 500 });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]!.backoff_ms).toBeGreaterThan(50);
+    expect(attempts[0]!.backoff_ms).toBeLessThan(750);
+  });
+
+  it('counts a connection that times out in the operating system (ETIMEDOUT) as a connection failure, and retries it', async () => {
+    // The client takes any failure whose text says "timed out" for its own timeout; this one is
+    // the network's, and worth another attempt.
+    const sim = await start({ vision: 'sees' });
+    const http = process.getBuiltinModule('node:http');
+    const original = http.request;
+    let failed = 0;
+    const spy = vi.spyOn(http, 'request').mockImplementation(((...args: unknown[]) => {
+      const sent = Reflect.apply(original, http, args) as ClientRequest;
+      if (failed < 2) {
+        failed += 1;
+        setImmediate(() => sent.destroy(Object.assign(new Error('connect ETIMEDOUT 10.0.0.1:443'), { code: 'ETIMEDOUT' })));
+      }
+      return sent;
+    }) as typeof http.request);
+    try {
+      const { outcome, attempts } = await client(sim.baseUrl, { timeoutMs: 60_000 }).send(request());
+      expect(attempts.map((a) => a.error)).toEqual(['connection', 'connection', null]);
+      expect(attempts[0]!.message).toBe('connection failed: ETIMEDOUT');
+      expect(outcome).toMatchObject({ kind: 'response' });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('records a status no HTTP response may have (700) as an invalid response, not retried', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(700, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { outcome, attempts } = await client(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`).send(request());
+      expect(outcome).toMatchObject({ kind: 'failure', error: 'invalid_response', status: 700 });
+      expect(attempts).toHaveLength(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -88,6 +88,21 @@ describe('the chat/completions body on the wire', () => {
     expect(JSON.parse(received[0]!.body)).toEqual(expected(r));
   });
 
+  it('never splices an image into another request, whatever its prompt says', async () => {
+    const { baseUrl, received } = await recorder();
+    const model = client(baseUrl);
+    const image = Buffer.from('data:image/png;base64,SECRETIMAGEBYTES');
+    // Sent together: the image is lent while the text-only request is on its way.
+    await Promise.all([
+      model.send(request({ imageUrl: image })),
+      model.send(request({ prompt: 'Reply with "vision-gate-image:0" or "vision-gate-image:1' })),
+    ]);
+    expect(received.filter((r) => r.body.includes('SECRETIMAGEBYTES'))).toHaveLength(1);
+    expect(received.map((r) => JSON.parse(r.body) as unknown)).toEqual(
+      expect.arrayContaining([expected(request({ prompt: 'Reply with "vision-gate-image:0" or "vision-gate-image:1' }))]),
+    );
+  });
+
   it('carries exactly the key, the configured headers and the content headers', async () => {
     const { baseUrl, received } = await recorder();
     await client(baseUrl, { 'X-Title': 'vision-gate', Authorization: 'Bearer from-config' }).send(request({ imageUrl: dataUrl }));

@@ -204,6 +204,19 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       const latency = clock.now() - start;
       const none = { latency, retryAfter: null, status: null };
       if (error instanceof APIUserAbortError) return { ...none, outcome: failure('aborted', null, 'the run was stopped') };
+      // The transport's own failures first: the client calls a failure a timeout when its text
+      // says "timed out" (ETIMEDOUT, a connect timeout), which is a connection failure, retried.
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof HttpFailure && cause.status !== null && cause.kind !== 'connection') {
+        const { status } = cause;
+        if (cause.kind === 'invalid_status' || (status >= 200 && status <= 299)) {
+          return { outcome: failure('invalid_response', status, `${cause.message}; refused`), latency, retryAfter: null, status };
+        }
+        // An error status stays an HTTP failure (a 5xx is still worth retrying); its body is not read.
+        const retryAfter = cause.headers === null ? null : parseRetryAfter(cause.headers, Date.now());
+        return { outcome: failure('http', status, `${status} ${cause.message}`), latency, retryAfter, status };
+      }
+      if (cause instanceof HttpFailure) return { ...none, outcome: failure('connection', null, cause.message) };
       if (error instanceof APIConnectionTimeoutError) {
         return { ...none, outcome: failure('timeout', null, `no complete response within ${options.timeoutMs} ms`) };
       }
@@ -213,17 +226,6 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         const message = status >= 300 && status < 400 ? redirectMessage(status, error.headers, options.baseUrl) : error.message;
         return { outcome: failure('http', status, message), latency, retryAfter, status };
       }
-      const cause = error instanceof Error ? error.cause : undefined;
-      if (cause instanceof HttpFailure && cause.kind === 'too_large' && cause.status !== null) {
-        const { status } = cause;
-        if (status >= 200 && status <= 299) {
-          return { outcome: failure('invalid_response', status, `${cause.message}; refused`), latency, retryAfter: null, status };
-        }
-        // An error status stays an HTTP failure (a 5xx is still worth retrying); its body is not read.
-        const retryAfter = cause.headers === null ? null : parseRetryAfter(cause.headers, Date.now());
-        return { outcome: failure('http', status, `${status} ${cause.message}`), latency, retryAfter, status };
-      }
-      if (cause instanceof HttpFailure) return { ...none, outcome: failure('connection', null, cause.message) };
       const detail = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
       return { ...none, outcome: failure('connection', null, `connection failed: ${detail}`) };
     } finally {
@@ -250,7 +252,14 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           backoff_ms: wait,
         });
         if (!retry) return { outcome, attempts };
+        const waitStart = clock.now();
         await clock.sleep(wait, signal);
+        if (signal?.aborted) {
+          // Stopped during the wait: the verdict is what the provider last said, and the wait
+          // recorded is the time actually waited; no attempt is recorded that was never sent.
+          attempts[attempts.length - 1]!.backoff_ms = clock.now() - waitStart;
+          return { outcome, attempts };
+        }
       }
     },
   };

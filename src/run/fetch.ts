@@ -7,7 +7,7 @@
 // - no redirect is followed and no body is read past the cap (both in http.ts);
 // - an image attached by reference (see ImageAttachments) goes out as its own body part.
 import { VERSION } from 'openai/version';
-import type { HttpTransport } from './http.ts';
+import { HttpFailure, type HttpTransport } from './http.ts';
 
 /**
  * Data URLs of images, lent to the requests that carry them. A request names its image in the JSON
@@ -17,6 +17,9 @@ import type { HttpTransport } from './http.ts';
  */
 export class ImageAttachments {
   readonly #lent = new Map<string, Buffer>();
+  // Unguessable, so that no prompt, model name or URL written before the run can name a lent
+  // image and have another request's bytes spliced into it.
+  readonly #prefix = `${REFERENCE_PREFIX}${crypto.randomUUID()}:`;
   #count = 0;
 
   /**
@@ -26,7 +29,7 @@ export class ImageAttachments {
   lend(dataUrl: Buffer): string | null {
     if (dataUrl.includes(0x22) || dataUrl.includes(0x5c)) return null;
     this.#count += 1;
-    const reference = `${REFERENCE_PREFIX}${this.#count}`;
+    const reference = `${this.#prefix}${this.#count}`;
     this.#lent.set(reference, dataUrl);
     return reference;
   }
@@ -39,7 +42,7 @@ export class ImageAttachments {
   parts(json: string): (string | Buffer)[] {
     // The image part comes after the prompt's text part, and only the detail and numbers follow
     // it, so the last reference in the body is the one the request put there.
-    const at = json.lastIndexOf(`"${REFERENCE_PREFIX}`);
+    const at = json.lastIndexOf(`"${this.#prefix}`);
     if (at === -1) return [json];
     const end = json.indexOf('"', at + 1);
     const bytes = this.#lent.get(json.slice(at + 1, end));
@@ -84,7 +87,9 @@ export function transportFetch(options: TransportFetchOptions): typeof fetch {
       if (typeof value === 'string') responseHeaders.push([name, value]);
       else if (value !== undefined) for (const one of value) responseHeaders.push([name, one]);
     }
-    if (reply.status < 200 || reply.status > 599) throw new Error(`the provider answered with HTTP status ${reply.status}, which is not a response`);
+    if (reply.status < 200 || reply.status > 599) {
+      throw new HttpFailure('invalid_status', `HTTP status ${reply.status} is not a valid response status`, reply.status);
+    }
     return new Response(NULL_BODY.has(reply.status) ? null : reply.body, { status: reply.status, headers: responseHeaders });
   };
 }

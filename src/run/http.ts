@@ -20,7 +20,7 @@ export interface HttpReply {
   body: string;
 }
 
-export type HttpFailureKind = 'too_large' | 'connection';
+export type HttpFailureKind = 'too_large' | 'connection' | 'invalid_status';
 
 export class HttpFailure extends Error {
   override readonly name = 'HttpFailure';
