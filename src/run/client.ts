@@ -207,16 +207,17 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       // The transport's own failures first: the client calls a failure a timeout when its text
       // says "timed out" (ETIMEDOUT, a connect timeout), which is a connection failure, retried.
       const cause = error instanceof Error ? error.cause : undefined;
-      if (cause instanceof HttpFailure && cause.status !== null && cause.kind !== 'connection') {
+      if (cause instanceof HttpFailure) {
         const { status } = cause;
+        if (cause.kind === 'connection' || status === null) return { ...none, outcome: failure('connection', null, cause.message) };
         if (cause.kind === 'invalid_status' || (status >= 200 && status <= 299)) {
           return { outcome: failure('invalid_response', status, `${cause.message}; refused`), latency, retryAfter: null, status };
         }
-        // An error status stays an HTTP failure (a 5xx is still worth retrying); its body is not read.
+        // A body too large on an error status stays an HTTP failure (a 5xx is still worth
+        // retrying); the body is not read.
         const retryAfter = cause.headers === null ? null : parseRetryAfter(cause.headers, Date.now());
         return { outcome: failure('http', status, `${status} ${cause.message}`), latency, retryAfter, status };
       }
-      if (cause instanceof HttpFailure) return { ...none, outcome: failure('connection', null, cause.message) };
       if (error instanceof APIConnectionTimeoutError) {
         return { ...none, outcome: failure('timeout', null, `no complete response within ${options.timeoutMs} ms`) };
       }

@@ -17,6 +17,7 @@ import { HttpFailure, type HttpTransport } from './http.ts';
  */
 export class ImageAttachments {
   readonly #lent = new Map<string, Buffer>();
+  readonly #verbatim = new WeakMap<Buffer, boolean>();
   // Unguessable, so that no prompt, model name or URL written before the run can name a lent
   // image and have another request's bytes spliced into it.
   readonly #prefix = `${REFERENCE_PREFIX}${crypto.randomUUID()}:`;
@@ -27,7 +28,13 @@ export class ImageAttachments {
    * JSON (never for a MIME type and base64, which hold no quote and no backslash).
    */
   lend(dataUrl: Buffer): string | null {
-    if (dataUrl.includes(0x22) || dataUrl.includes(0x5c)) return null;
+    let verbatim = this.#verbatim.get(dataUrl);
+    if (verbatim === undefined) {
+      // Checked once per image, not once per request: a megabyte scanned twice each time.
+      verbatim = !dataUrl.includes(0x22) && !dataUrl.includes(0x5c);
+      this.#verbatim.set(dataUrl, verbatim);
+    }
+    if (!verbatim) return null;
     this.#count += 1;
     const reference = `${this.#prefix}${this.#count}`;
     this.#lent.set(reference, dataUrl);

@@ -50,7 +50,7 @@ export interface HttpTransport {
   post(options: PostOptions): Promise<HttpReply>;
 }
 
-export const readerOf = (headers: IncomingHttpHeaders): HeaderReader => ({
+const readerOf = (headers: IncomingHttpHeaders): HeaderReader => ({
   get(name) {
     const value = headers[name.toLowerCase()];
     if (value === undefined) return null;
@@ -79,7 +79,6 @@ export function createHttpTransport(): HttpTransport {
         let settled = false;
         let status: number | null = null;
         let headers: HeaderReader | null = null;
-        let raw: IncomingHttpHeaders = {};
         let request: ClientRequest | undefined;
         const finish = (error: unknown, reply?: HttpReply) => {
           if (settled) return;
@@ -108,8 +107,7 @@ export function createHttpTransport(): HttpTransport {
         );
         request.on('response', (response) => {
           status = response.statusCode ?? 0;
-          raw = response.headers;
-          headers = readerOf(raw);
+          headers = readerOf(response.headers);
           const declared = Number(response.headers['content-length']);
           const tooLarge = (what: string) => new HttpFailure('too_large', what, status, headers);
           if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
@@ -125,7 +123,7 @@ export function createHttpTransport(): HttpTransport {
           response.on('error', (error: NodeJS.ErrnoException) =>
             finish(new HttpFailure('connection', `connection failed: ${error.code ?? error.message}`, status, headers)),
           );
-          response.on('end', () => finish(null, { status: status!, headers: raw, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () => finish(null, { status: status!, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
           response.on('close', () => {
             if (!response.complete) finish(new HttpFailure('connection', 'connection failed: ECONNRESET', status, headers));
           });
